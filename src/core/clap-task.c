@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clap-task"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "clap-task.h"
+
+/* One take. Its properties notify whoever shows or stores it; a property
+ * notifies only when its value really changes. */
+
+struct _ClapTask
+{
+  GObject        parent_instance;
+
+  gint64         row_id;
+  char          *task_id;
+  char          *model;
+  char          *prompt;
+  JsonNode      *settings;
+  ClapTaskState  state;
+  gint64         create_time;
+  gint64         complete_time;
+  GStrv          result_urls;
+  char          *thumbnail_url;
+  char          *local_file;
+  char          *thumbnail_file;
+  char          *fail_message;
+  char          *error_message;
+  ClapPrice      cost;
+  double         progress;
+  gint64         saved_time;
+};
+
+G_DEFINE_FINAL_TYPE (ClapTask, clap_task, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ROW_ID,
+  PROP_TASK_ID,
+  PROP_MODEL,
+  PROP_PROMPT,
+  PROP_STATE,
+  PROP_CREATE_TIME,
+  PROP_COMPLETE_TIME,
+  PROP_RESULT_URLS,
+  PROP_THUMBNAIL_URL,
+  PROP_LOCAL_FILE,
+  PROP_THUMBNAIL_FILE,
+  PROP_FAIL_MESSAGE,
+  PROP_ERROR_MESSAGE,
+  PROP_COST,
+  PROP_PROGRESS,
+  PROP_SAVED_TIME,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+set_string (ClapTask    *self,
+            char       **field,
+            const char  *value,
+            guint        prop_id)
+{
+  if (value != NULL && *value == '\0')
+    value = NULL;
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  return TRUE;
+}
+
+static gboolean
+set_int64 (ClapTask *self,
+           gint64   *field,
+           gint64    value,
+           guint     prop_id)
+{
+  if (*field == value)
+    return FALSE;
+
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  return TRUE;
+}
+
+static void
+clap_task_finalize (GObject *object)
+{
+  ClapTask *self = (ClapTask *) object;
+
+  g_free (self->task_id);
+  g_free (self->model);
+  g_free (self->prompt);
+  g_clear_pointer (&self->settings, json_node_unref);
+  g_strfreev (self->result_urls);
+  g_free (self->thumbnail_url);
+  g_free (self->local_file);
+  g_free (self->thumbnail_file);
+  g_free (self->fail_message);
+  g_free (self->error_message);
+
+  G_OBJECT_CLASS (clap_task_parent_class)->finalize (object);
+}
+
+static void
+clap_task_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  ClapTask *self = CLAP_TASK (object);
+
+  switch (prop_id)
+    {
+    case PROP_ROW_ID:
+      g_value_set_int64 (value, self->row_id);
+      break;
+    case PROP_TASK_ID:
+      g_value_set_string (value, self->task_id);
+      break;
+    case PROP_MODEL:
+      g_value_set_string (value, self->model);
+      break;
+    case PROP_PROMPT:
+      g_value_set_string (value, self->prompt);
+      break;
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_CREATE_TIME:
+      g_value_set_int64 (value, self->create_time);
+      break;
+    case PROP_COMPLETE_TIME:
+      g_value_set_int64 (value, self->complete_time);
+      break;
+    case PROP_RESULT_URLS:
+      g_value_set_boxed (value, self->result_urls);
+      break;
+    case PROP_THUMBNAIL_URL:
+      g_value_set_string (value, self->thumbnail_url);
+      break;
+    case PROP_LOCAL_FILE:
+      g_value_set_string (value, self->local_file);
+      break;
+    case PROP_THUMBNAIL_FILE:
+      g_value_set_string (value, self->thumbnail_file);
+      break;
+    case PROP_FAIL_MESSAGE:
+      g_value_set_string (value, self->fail_message);
+      break;
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error_message);
+      break;
+    case PROP_COST:
+      g_value_set_int64 (value, self->cost);
+      break;
+    case PROP_PROGRESS:
+      g_value_set_double (value, self->progress);
+      break;
+    case PROP_SAVED_TIME:
+      g_value_set_int64 (value, self->saved_time);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+clap_task_class_init (ClapTaskClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = clap_task_finalize;
+  object_class->get_property = clap_task_get_property;
+
+  properties[PROP_ROW_ID] =
+    g_param_spec_int64 ("row-id", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_TASK_ID] =
+    g_param_spec_string ("task-id", NULL, NULL, NULL, flags);
+  properties[PROP_MODEL] =
+    g_param_spec_string ("model", NULL, NULL, NULL, flags);
+  properties[PROP_PROMPT] =
+    g_param_spec_string ("prompt", NULL, NULL, NULL, flags);
+  /* A ClapTaskState; an int keeps the core free of generated enum types. */
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, 0, CLAP_TASK_STATE_INTERRUPTED,
+                      CLAP_TASK_STATE_SUBMITTING, flags);
+  properties[PROP_CREATE_TIME] =
+    g_param_spec_int64 ("create-time", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_COMPLETE_TIME] =
+    g_param_spec_int64 ("complete-time", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_RESULT_URLS] =
+    g_param_spec_boxed ("result-urls", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_THUMBNAIL_URL] =
+    g_param_spec_string ("thumbnail-url", NULL, NULL, NULL, flags);
+  properties[PROP_LOCAL_FILE] =
+    g_param_spec_string ("local-file", NULL, NULL, NULL, flags);
+  properties[PROP_THUMBNAIL_FILE] =
+    g_param_spec_string ("thumbnail-file", NULL, NULL, NULL, flags);
+  properties[PROP_FAIL_MESSAGE] =
+    g_param_spec_string ("fail-message", NULL, NULL, NULL, flags);
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL, NULL, flags);
+  properties[PROP_COST] =
+    g_param_spec_int64 ("cost", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
+  properties[PROP_PROGRESS] =
+    g_param_spec_double ("progress", NULL, NULL, 0.0, 1.0, 0.0, flags);
+  properties[PROP_SAVED_TIME] =
+    g_param_spec_int64 ("saved-time", NULL, NULL, 0, G_MAXINT64, 0, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+clap_task_init (ClapTask *self)
+{
+  self->state = CLAP_TASK_STATE_SUBMITTING;
+}
+
+/* A new take for @request, not yet sent; it keeps the request's settings and
+ * its estimated cost. */
+ClapTask *
+clap_task_new_for_request (ClapRequest *request)
+{
+  ClapTask *self = g_object_new (CLAP_TYPE_TASK, NULL);
+  ClapPrice cost = 0;
+
+  if (request != NULL)
+    {
+      g_autoptr(JsonNode) settings = clap_request_save_settings (request);
+
+      clap_task_set_settings (self, settings);
+      if (clap_request_estimate (request, &cost))
+        self->cost = cost;
+    }
+
+  return self;
+}
+
+gint64
+clap_task_get_row_id (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), 0);
+  return self->row_id;
+}
+
+void
+clap_task_set_row_id (ClapTask *self,
+                      gint64    row_id)
+{
+  g_return_if_fail (CLAP_IS_TASK (self));
+  set_int64 (self, &self->row_id, row_id, PROP_ROW_ID);
+}
+
+#define STRING_ACCESSORS(name, PROP)                                      \
+  const char *                                                            \
+  clap_task_get_##name (ClapTask *self)                                   \
+  {                                                                       \
+    g_return_val_if_fail (CLAP_IS_TASK (self), NULL);                     \
+    return self->name;                                                    \
+  }                                                                       \
+  void                                                                    \
+  clap_task_set_##name (ClapTask   *self,                                 \
+                        const char *value)                                \
+  {                                                                       \
+    g_return_if_fail (CLAP_IS_TASK (self));                               \
+    set_string (self, &self->name, value, PROP);                          \
+  }
+
+STRING_ACCESSORS (task_id, PROP_TASK_ID)
+STRING_ACCESSORS (thumbnail_url, PROP_THUMBNAIL_URL)
+STRING_ACCESSORS (local_file, PROP_LOCAL_FILE)
+STRING_ACCESSORS (thumbnail_file, PROP_THUMBNAIL_FILE)
+STRING_ACCESSORS (fail_message, PROP_FAIL_MESSAGE)
+STRING_ACCESSORS (error_message, PROP_ERROR_MESSAGE)
+
+#undef STRING_ACCESSORS
+
+#define INT64_ACCESSORS(name, PROP)                                       \
+  gint64                                                                  \
+  clap_task_get_##name (ClapTask *self)                                   \
+  {                                                                       \
+    g_return_val_if_fail (CLAP_IS_TASK (self), 0);                        \
+    return self->name;                                                    \
+  }                                                                       \
+  void                                                                    \
+  clap_task_set_##name (ClapTask *self,                                   \
+                        gint64    value)                                  \
+  {                                                                       \
+    g_return_if_fail (CLAP_IS_TASK (self));                               \
+    set_int64 (self, &self->name, value, PROP);                           \
+  }
+
+INT64_ACCESSORS (create_time, PROP_CREATE_TIME)
+INT64_ACCESSORS (complete_time, PROP_COMPLETE_TIME)
+INT64_ACCESSORS (saved_time, PROP_SAVED_TIME)
+
+#undef INT64_ACCESSORS
+
+const char *
+clap_task_get_model (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
+  return self->model;
+}
+
+const char *
+clap_task_get_prompt (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
+  return self->prompt;
+}
+
+JsonNode *
+clap_task_get_settings (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
+  return self->settings;
+}
+
+static const char *
+get_settings_string (JsonNode   *settings,
+                     const char *name)
+{
+  JsonObject *object;
+
+  if (settings == NULL || !JSON_NODE_HOLDS_OBJECT (settings))
+    return NULL;
+
+  object = json_node_get_object (settings);
+  if (!json_object_has_member (object, name) ||
+      !JSON_NODE_HOLDS_VALUE (json_object_get_member (object, name)))
+    return NULL;
+
+  return json_object_get_string_member (object, name);
+}
+
+/* The request's settings, as clap_request_save_settings() gives them; the
+ * model and prompt shown in lists come from them. */
+void
+clap_task_set_settings (ClapTask *self,
+                        JsonNode *settings)
+{
+  const char *model;
+
+  g_return_if_fail (CLAP_IS_TASK (self));
+
+  if (settings == self->settings)
+    return;
+
+  g_clear_pointer (&self->settings, json_node_unref);
+  self->settings = settings ? json_node_ref (settings) : NULL;
+
+  model = get_settings_string (settings, "model");
+  set_string (self, &self->model, model ? model : "kling-v2-6", PROP_MODEL);
+  set_string (self, &self->prompt, get_settings_string (settings, "prompt"), PROP_PROMPT);
+}
+
+ClapRequest *
+clap_task_dup_request (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
+
+  if (self->settings == NULL)
+    return clap_request_new (self->model);
+
+  return clap_request_new_from_settings (self->settings, NULL);
+}
+
+char *
+clap_task_dup_description (ClapTask *self)
+{
+  g_autoptr(ClapRequest) request = clap_task_dup_request (self);
+
+  return request ? clap_request_describe (request) : g_strdup (self->model);
+}
+
+ClapTaskState
+clap_task_get_state (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), CLAP_TASK_STATE_SUBMITTING);
+  return self->state;
+}
+
+void
+clap_task_set_state (ClapTask      *self,
+                     ClapTaskState  state)
+{
+  g_return_if_fail (CLAP_IS_TASK (self));
+
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+}
+
+const char * const *
+clap_task_get_result_urls (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
+  return (const char * const *) self->result_urls;
+}
+
+void
+clap_task_set_result_urls (ClapTask           *self,
+                           const char * const *urls)
+{
+  g_return_if_fail (CLAP_IS_TASK (self));
+
+  if (urls != NULL && urls[0] == NULL)
+    urls = NULL;
+  if (urls == NULL && self->result_urls == NULL)
+    return;
+  if (urls != NULL && self->result_urls != NULL &&
+      g_strv_equal (urls, (const char * const *) self->result_urls))
+    return;
+
+  g_strfreev (self->result_urls);
+  self->result_urls = g_strdupv ((char **) urls);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT_URLS]);
+}
+
+const char *
+clap_task_get_result_url (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
+  return self->result_urls ? self->result_urls[0] : NULL;
+}
+
+ClapPrice
+clap_task_get_cost (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), 0);
+  return self->cost;
+}
+
+void
+clap_task_set_cost (ClapTask  *self,
+                    ClapPrice  cost)
+{
+  g_return_if_fail (CLAP_IS_TASK (self));
+  set_int64 (self, &self->cost, cost, PROP_COST);
+}
+
+double
+clap_task_get_progress (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), 0.0);
+  return self->progress;
+}
+
+/* Download progress of the result, 0 to 1; not stored. */
+void
+clap_task_set_progress (ClapTask *self,
+                        double    progress)
+{
+  g_return_if_fail (CLAP_IS_TASK (self));
+
+  progress = CLAMP (progress, 0.0, 1.0);
+  if (self->progress != progress)
+    {
+      self->progress = progress;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+    }
+}
+
+/* Takes what the service said of the task. Returns TRUE when anything the
+ * history keeps changed, so the caller knows to write it. */
+gboolean
+clap_task_apply_info (ClapTask           *self,
+                      const ClapTaskInfo *info)
+{
+  gboolean changed = FALSE;
+  ClapTaskState state;
+
+  g_return_val_if_fail (CLAP_IS_TASK (self), FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  changed |= set_string (self, &self->task_id, info->task_id, PROP_TASK_ID);
+
+  /* A state never goes back: a late or duplicate reply (a callback racing a
+   * query) must not undo a final state. */
+  state = info->state;
+  if (!clap_task_state_is_final (self->state) || self->state == CLAP_TASK_STATE_INTERRUPTED)
+    {
+      if (!(self->state == CLAP_TASK_STATE_PROCESSING && state == CLAP_TASK_STATE_PENDING) &&
+          self->state != state)
+        {
+          self->state = state;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+          changed = TRUE;
+        }
+    }
+
+  if (info->create_time > 0)
+    changed |= set_int64 (self, &self->create_time, info->create_time, PROP_CREATE_TIME);
+  if (info->complete_time > 0)
+    changed |= set_int64 (self, &self->complete_time, info->complete_time, PROP_COMPLETE_TIME);
+
+  if (info->result_urls != NULL &&
+      (self->result_urls == NULL ||
+       !g_strv_equal ((const char * const *) info->result_urls,
+                      (const char * const *) self->result_urls)))
+    {
+      clap_task_set_result_urls (self, (const char * const *) info->result_urls);
+      changed = TRUE;
+    }
+
+  if (info->thumbnail_url != NULL)
+    changed |= set_string (self, &self->thumbnail_url, info->thumbnail_url, PROP_THUMBNAIL_URL);
+
+  if (self->state == CLAP_TASK_STATE_FAILED)
+    {
+      const char *message = info->fail_msg;
+
+      if (message == NULL && info->state == CLAP_TASK_STATE_FAILED)
+        message = info->fail_code ? info->fail_code : _("The service gave no reason.");
+      if (message != NULL)
+        changed |= set_string (self, &self->fail_message, message, PROP_FAIL_MESSAGE);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+  return changed;
+}
+
+/* A completed take whose video is not on this computer yet. */
+gboolean
+clap_task_needs_download (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), FALSE);
+
+  return self->state == CLAP_TASK_STATE_COMPLETED &&
+         self->local_file == NULL &&
+         self->result_urls != NULL;
+}

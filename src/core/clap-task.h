@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "clap-catalog.h"
+#include "clap-request.h"
+#include "clap-task-info.h"
+
+G_BEGIN_DECLS
+
+#define CLAP_TYPE_TASK (clap_task_get_type ())
+G_DECLARE_FINAL_TYPE (ClapTask, clap_task, CLAP, TASK, GObject)
+
+ClapTask      *clap_task_new_for_request    (ClapRequest   *request);
+
+gint64         clap_task_get_row_id         (ClapTask      *self);
+void           clap_task_set_row_id         (ClapTask      *self,
+                                             gint64         row_id);
+const char    *clap_task_get_task_id        (ClapTask      *self);
+void           clap_task_set_task_id        (ClapTask      *self,
+                                             const char    *task_id);
+const char    *clap_task_get_model          (ClapTask      *self);
+const char    *clap_task_get_prompt         (ClapTask      *self);
+JsonNode      *clap_task_get_settings       (ClapTask      *self);
+void           clap_task_set_settings       (ClapTask      *self,
+                                             JsonNode      *settings);
+ClapRequest   *clap_task_dup_request        (ClapTask      *self);
+char          *clap_task_dup_description    (ClapTask      *self);
+ClapTaskState  clap_task_get_state          (ClapTask      *self);
+void           clap_task_set_state          (ClapTask      *self,
+                                             ClapTaskState  state);
+gint64         clap_task_get_create_time    (ClapTask      *self);
+void           clap_task_set_create_time    (ClapTask      *self,
+                                             gint64         ms);
+gint64         clap_task_get_complete_time  (ClapTask      *self);
+void           clap_task_set_complete_time  (ClapTask      *self,
+                                             gint64         ms);
+const char * const *clap_task_get_result_urls (ClapTask    *self);
+void           clap_task_set_result_urls    (ClapTask      *self,
+                                             const char * const *urls);
+const char    *clap_task_get_result_url     (ClapTask      *self);
+const char    *clap_task_get_thumbnail_url  (ClapTask      *self);
+void           clap_task_set_thumbnail_url  (ClapTask      *self,
+                                             const char    *url);
+const char    *clap_task_get_local_file     (ClapTask      *self);
+void           clap_task_set_local_file     (ClapTask      *self,
+                                             const char    *path);
+const char    *clap_task_get_thumbnail_file (ClapTask      *self);
+void           clap_task_set_thumbnail_file (ClapTask      *self,
+                                             const char    *path);
+const char    *clap_task_get_fail_message   (ClapTask      *self);
+void           clap_task_set_fail_message   (ClapTask      *self,
+                                             const char    *message);
+const char    *clap_task_get_error_message  (ClapTask      *self);
+void           clap_task_set_error_message  (ClapTask      *self,
+                                             const char    *message);
+ClapPrice      clap_task_get_cost           (ClapTask      *self);
+void           clap_task_set_cost           (ClapTask      *self,
+                                             ClapPrice      cost);
+double         clap_task_get_progress       (ClapTask      *self);
+void           clap_task_set_progress       (ClapTask      *self,
+                                             double         progress);
+gint64         clap_task_get_saved_time     (ClapTask      *self);
+void           clap_task_set_saved_time     (ClapTask      *self,
+                                             gint64         ms);
+
+gboolean       clap_task_apply_info         (ClapTask           *self,
+                                             const ClapTaskInfo *info);
+gboolean       clap_task_needs_download     (ClapTask      *self);
+
+G_END_DECLS
