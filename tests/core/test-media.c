@@ -6,177 +6,10 @@
 
 #include "clap-catalog.h"
 #include "clap-media.h"
+#include "clap-test-files.h"
 
-/* Files are built byte by byte here, so every branch of the header readers
- * is reached; real encoder output is probed by the client tests, on clips
- * the simulator renders with GStreamer. */
-
-static void
-put32 (GByteArray *a,
-       guint32     v)
-{
-  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
-  g_byte_array_append (a, b, 4);
-}
-
-static void
-put16 (GByteArray *a,
-       guint16     v)
-{
-  guint8 b[2] = { v >> 8, v };
-  g_byte_array_append (a, b, 2);
-}
-
-static void
-put_zeros (GByteArray *a,
-           guint       n)
-{
-  for (guint i = 0; i < n; i++)
-    g_byte_array_append (a, (const guint8 *) "", 1);
-}
-
-static GBytes *
-make_png (guint32 w,
-          guint32 h)
-{
-  static const guint8 sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-  GByteArray *a = g_byte_array_new ();
-
-  g_byte_array_append (a, sig, 8);
-  put32 (a, 13);
-  g_byte_array_append (a, (const guint8 *) "IHDR", 4);
-  put32 (a, w);
-  put32 (a, h);
-  put_zeros (a, 5 + 4 + 64);
-  return g_byte_array_free_to_bytes (a);
-}
-
-static GBytes *
-make_jpeg (guint16 w,
-           guint16 h)
-{
-  GByteArray *a = g_byte_array_new ();
-  static const guint8 soi[2] = { 0xff, 0xd8 };
-  static const guint8 app0[2] = { 0xff, 0xe0 };
-  static const guint8 fill[3] = { 0xff, 0xff, 0xc2 }; /* fill bytes, then progressive SOF2 */
-
-  g_byte_array_append (a, soi, 2);
-  g_byte_array_append (a, app0, 2);
-  put16 (a, 16);
-  g_byte_array_append (a, (const guint8 *) "JFIF", 5);
-  put_zeros (a, 9);
-  g_byte_array_append (a, fill, 3);
-  put16 (a, 17);
-  put_zeros (a, 1);
-  put16 (a, h);
-  put16 (a, w);
-  put_zeros (a, 40);
-  return g_byte_array_free_to_bytes (a);
-}
-
-static void
-box_begin (GByteArray *a,
-           const char *type,
-           guint      *start)
-{
-  *start = a->len;
-  put32 (a, 0);
-  g_byte_array_append (a, (const guint8 *) type, 4);
-}
-
-static void
-box_end (GByteArray *a,
-         guint       start)
-{
-  guint32 size = a->len - start;
-  guint8 *p = a->data + start;
-
-  p[0] = size >> 24; p[1] = size >> 16; p[2] = size >> 8; p[3] = size;
-}
-
-/* ftyp, a large mdat first when @mdat_first (not "fast start"), then moov
- * with mvhd and an audio and a video track. */
-static GBytes *
-make_mp4 (const char *brand,
-          guint32     timescale,
-          guint32     duration,
-          guint32     w,
-          guint32     h,
-          gboolean    mdat_first,
-          gboolean    version1)
-{
-  GByteArray *a = g_byte_array_new ();
-  guint ftyp, moov, mvhd, trak, tkhd, mdia, hdlr;
-  const char *handlers[] = { "soun", "vide" };
-
-  box_begin (a, "ftyp", &ftyp);
-  g_byte_array_append (a, (const guint8 *) brand, 4);
-  put32 (a, 0);
-  g_byte_array_append (a, (const guint8 *) "isom", 4);
-  box_end (a, ftyp);
-
-  if (mdat_first)
-    {
-      /* a 64-bit sized mdat */
-      put32 (a, 1);
-      g_byte_array_append (a, (const guint8 *) "mdat", 4);
-      put32 (a, 0);
-      put32 (a, 16 + 5000);
-      put_zeros (a, 5000);
-    }
-
-  box_begin (a, "moov", &moov);
-  box_begin (a, "mvhd", &mvhd);
-  if (version1)
-    {
-      put32 (a, 0x01000000);
-      put_zeros (a, 16);
-      put32 (a, timescale);
-      put32 (a, 0);
-      put32 (a, duration);
-    }
-  else
-    {
-      put32 (a, 0);
-      put_zeros (a, 8);
-      put32 (a, timescale);
-      put32 (a, duration);
-    }
-  put_zeros (a, 80);
-  box_end (a, mvhd);
-
-  for (guint t = 0; t < 2; t++)
-    {
-      box_begin (a, "trak", &trak);
-      box_begin (a, "tkhd", &tkhd);
-      if (version1)
-        {
-          put32 (a, 0x01000003);
-          put_zeros (a, 32);
-        }
-      else
-        {
-          put32 (a, 3);
-          put_zeros (a, 20);
-        }
-      put_zeros (a, 8 + 8 + 36);
-      put32 (a, t == 1 ? w << 16 : 0);
-      put32 (a, t == 1 ? h << 16 : 0);
-      box_end (a, tkhd);
-      box_begin (a, "mdia", &mdia);
-      box_begin (a, "hdlr", &hdlr);
-      put32 (a, 0);
-      put32 (a, 0);
-      g_byte_array_append (a, (const guint8 *) handlers[t], 4);
-      put_zeros (a, 12);
-      box_end (a, hdlr);
-      box_end (a, mdia);
-      box_end (a, trak);
-    }
-  box_end (a, moov);
-
-  return g_byte_array_free_to_bytes (a);
-}
+/* Real encoder output is probed by the client tests, on clips the
+ * simulator renders with GStreamer. */
 
 static gboolean
 probe_bytes (GBytes         *bytes,
@@ -190,7 +23,7 @@ probe_bytes (GBytes         *bytes,
 static void
 test_png (void)
 {
-  g_autoptr(GBytes) png = make_png (1920, 1080);
+  g_autoptr(GBytes) png = clap_test_make_png (1920, 1080, 0);
   g_autoptr(GError) error = NULL;
   ClapMediaInfo info;
 
@@ -206,7 +39,7 @@ test_png (void)
 static void
 test_jpeg (void)
 {
-  g_autoptr(GBytes) jpeg = make_jpeg (640, 1200);
+  g_autoptr(GBytes) jpeg = clap_test_make_jpeg (640, 1200);
   g_autoptr(GError) error = NULL;
   ClapMediaInfo info;
 
@@ -228,7 +61,7 @@ test_mp4 (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GBytes) mp4 = make_mp4 (cases[i].brand, 600, 600 * 7 + 300, 1280, 720,
+      g_autoptr(GBytes) mp4 = clap_test_make_mp4 (cases[i].brand, 600, 600 * 7 + 300, 1280, 720,
                                         cases[i].mdat_first, cases[i].v1);
       g_autoptr(GError) error = NULL;
       ClapMediaInfo info;
@@ -263,12 +96,12 @@ test_bad_files (void)
   g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
   g_autoptr(GBytes) text = g_bytes_new_static ("This is a text file renamed to .png\n", 36);
   g_autoptr(GBytes) tiny = g_bytes_new_static ("\x89PNG", 4);
-  g_autoptr(GBytes) png = make_png (800, 600);
+  g_autoptr(GBytes) png = clap_test_make_png (800, 600, 0);
   g_autoptr(GBytes) cut_png = g_bytes_new_from_bytes (png, 0, 20);
-  g_autoptr(GBytes) jpeg = make_jpeg (800, 600);
+  g_autoptr(GBytes) jpeg = clap_test_make_jpeg (800, 600);
   g_autoptr(GBytes) cut_jpeg = g_bytes_new_from_bytes (jpeg, 0, 10);
-  g_autoptr(GBytes) zero_png = make_png (0, 10);
-  g_autoptr(GBytes) mp4 = make_mp4 ("isom", 1000, 5000, 640, 480, TRUE, FALSE);
+  g_autoptr(GBytes) zero_png = clap_test_make_png (0, 10, 0);
+  g_autoptr(GBytes) mp4 = clap_test_make_mp4 ("isom", 1000, 5000, 640, 480, TRUE, FALSE);
   g_autoptr(GBytes) cut_mp4 = g_bytes_new_from_bytes (mp4, 0, g_bytes_get_size (mp4) - 40);
 
   expect_probe_error (empty, CLAP_MEDIA_ERROR_EMPTY);
@@ -373,7 +206,7 @@ test_files (void)
   g_autofree char *dir = g_dir_make_tmp ("clap-media-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "frame.png", NULL);
   g_autofree char *missing = g_build_filename (dir, "gone.png", NULL);
-  g_autoptr(GBytes) png = make_png (1024, 576);
+  g_autoptr(GBytes) png = clap_test_make_png (1024, 576, 0);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFile) gone = g_file_new_for_path (missing);
   g_autoptr(GFile) folder = g_file_new_for_path (dir);
@@ -403,7 +236,7 @@ static void
 test_garbage (void)
 {
   GBytes *seeds[3] = {
-    make_png (500, 500), make_jpeg (500, 500), make_mp4 ("isom", 600, 6000, 640, 480, TRUE, TRUE)
+    clap_test_make_png (500, 500, 0), clap_test_make_jpeg (500, 500), clap_test_make_mp4 ("isom", 600, 6000, 640, 480, TRUE, TRUE)
   };
   GRand *rand = g_rand_new_with_seed (42);
 
