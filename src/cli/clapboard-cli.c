@@ -306,6 +306,8 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("clapboard-cli");
+  /* stdout is for results only; every log line goes to stderr. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   cli.base_url = g_strdup (g_getenv ("CLAPBOARD_BASE_URL"));
 
