@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "clap-media.h"
+#include "clap-test-files.h"
+
+/* clapboard-cli as a script runs it: a child process against a
+ * clapboard-sim child process, read through exit codes, stdout and stderr. */
+
+#define KEY "cli-test-key-5f2a9c"
+
+static char *sim_url;
+static GSubprocess *sim;
+static char *tmp_dir;
+
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static GSubprocessLauncher *
+launcher_new (const char *key)
+{
+  GSubprocessLauncher *launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE);
+
+  g_subprocess_launcher_setenv (launcher, "CLAPBOARD_BASE_URL", sim_url, TRUE);
+  if (key != NULL)
+    g_subprocess_launcher_setenv (launcher, "CLAPBOARD_API_KEY", key, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "CLAPBOARD_API_KEY");
+  g_subprocess_launcher_setenv (launcher, "CLAPBOARD_POLL_MS", "100", TRUE);
+  g_subprocess_launcher_setenv (launcher, "CLAPBOARD_RETRY_BASE_MS", "20", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  return launcher;
+}
+
+/* Starts clapboard-sim on a free port, as a user would, and reads its URL
+ * from the first line it prints. */
+static GSubprocess *
+start_sim (const char  *processing_ms,
+           char       **url)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autofree char *line = NULL;
+  const char *prefix = "Clapboard simulator listening on ";
+  GSubprocess *child;
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                            &error, g_getenv ("CLAPBOARD_SIM"), "--port", "0", "--pending-ms", "100",
+                            "--processing-ms", processing_ms, NULL);
+  g_assert_no_error (error);
+
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, prefix));
+  *url = g_strdup (line + strlen (prefix));
+  return child;
+}
+
+static void
+stop_sim (GSubprocess *child)
+{
+  g_subprocess_send_signal (child, SIGTERM);
+  g_assert_true (g_subprocess_wait (child, NULL, NULL));
+  g_assert_true (g_subprocess_get_if_exited (child));
+  g_object_unref (child);
+}
+
+/* Runs clapboard-cli with @args (NULL-terminated) and @key. */
+static void
+run_cli_full (Run                *run,
+              const char         *key,
+              const char         *stdin_text,
+              const char * const *extra_env,
+              const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (key);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i += 2)
+    g_subprocess_launcher_setenv (launcher, extra_env[i], extra_env[i + 1], TRUE);
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("CLAPBOARD_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  child = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (child, stdin_text ? stdin_text : "", NULL,
+                                                &run->out, &run->err, &error));
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_if_exited (child) ? g_subprocess_get_exit_status (child) : -1;
+  g_test_message ("clapboard-cli %s → %d\nstdout: %s\nstderr: %s",
+                  args[0], run->status, run->out, run->err);
+}
+
+#define run_cli(run, key, ...) \
+  run_cli_full (run, key, NULL, NULL, (const char *[]) { __VA_ARGS__, NULL })
+
+static void
+assert_contains (const char *haystack,
+                 const char *needle)
+{
+  if (strstr (haystack, needle) == NULL)
+    g_error ("“%s” does not contain “%s”", haystack, needle);
+}
+
+/* The simulator's request counters, from GET /sim/stats. */
+static gint64
+sim_count (const char *endpoint)
+{
+  g_autofree char *url = g_strconcat (sim_url, "/sim/stats", NULL);
+  g_autoptr(GFile) file = g_file_new_for_uri (url);
+  g_autofree char *argv0 = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) curl = NULL;
+  JsonObject *object;
+
+  /* curl keeps this independent of the code under test */
+  curl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "curl", "-s", url, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (curl, NULL, NULL, &out, NULL, &error));
+  node = json_from_string (out, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (node);
+  if (json_object_has_member (object, "data"))
+    object = json_object_get_object_member (object, "data");
+  if (json_object_has_member (object, "counts"))
+    object = json_object_get_object_member (object, "counts");
+  return json_object_get_int_member_with_default (object, endpoint, -1);
+}
+
+static void
+inject (const char *endpoint,
+        const char *fault,
+        guint       count)
+{
+  g_autofree char *url = g_strconcat (sim_url, "/sim/faults", NULL);
+  g_autofree char *body = g_strdup_printf ("{\"endpoint\":\"%s\",\"fault\":\"%s\",\"count\":%u}",
+                                           endpoint, fault, count);
+  g_autoptr(GSubprocess) curl = NULL;
+  g_autoptr(GError) error = NULL;
+
+  curl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "curl", "-sf", "-X", "POST",
+                           "-H", "Content-Type: application/json", "-d", body, url, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (curl, NULL, &error));
+}
+
+static void
+test_cost (void)
+{
+  g_auto(Run) a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 }, f = { 0 };
+
+  run_cli (&a, NULL, "cost", "--model", "kling-v3", "--mode", "pro", "--duration", "10", "--audio");
+  g_assert_cmpint (a.status, ==, 0);
+  g_assert_cmpstr (a.out, ==, "$1.2800\n");
+
+  run_cli (&b, NULL, "cost", "--model", "kling-v2-6", "--mode", "pro", "--duration", "10",
+           "--audio", "--voice", "v1", "--prompt", "He <<<voice_1>>> says hi");
+  g_assert_cmpint (b.status, ==, 0);
+  g_assert_cmpstr (b.out, ==, "$0.1275\n");
+
+  /* audio on std is not sold for 2.6: a rule, exit 3 */
+  run_cli (&c, NULL, "cost", "--model", "kling-v2-6", "--audio");
+  g_assert_cmpint (c.status, ==, 3);
+  assert_contains (c.err, "Professional");
+
+  /* a flag the model does not take: usage, exit 2 */
+  run_cli (&d, NULL, "cost", "--model", "kling-motion-control", "--aspect-ratio", "1:1");
+  g_assert_cmpint (d.status, ==, 2);
+  assert_contains (d.err, "--aspect-ratio");
+
+  run_cli (&e, NULL, "cost", "--model", "kling-motion-control", "--motion-video",
+           "https://example.com/m.mp4", "--motion-seconds", "12", "--version", "3.0", "--mode", "pro",
+           "--image", "https://example.com/c.png");
+  g_assert_cmpint (e.status, ==, 0);
+  g_assert_cmpstr (e.out, ==, "$1.8000\n");
+
+  run_cli (&f, NULL, "cost", "--model", "kling-v9");
+  g_assert_cmpint (f.status, ==, 2);
+}
+
+static void
+test_generate_wait_output (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "dawn.mp4", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (out);
+  g_autoptr(GError) error = NULL;
+  g_auto(Run) run = { 0 };
+  g_auto(Run) again = { 0 };
+  g_auto(Run) forced = { 0 };
+  ClapMediaInfo info;
+
+  run_cli (&run, KEY, "generate", "--model", "kling-v3", "--prompt", "A lighthouse at dawn",
+           "--duration", "4", "--aspect-ratio", "9:16", "--wait", "--output", out);
+  g_assert_cmpint (run.status, ==, 0);
+  /* stdout: the task id, then the saved file */
+  g_assert_true (g_str_has_prefix (run.out, "cl"));
+  assert_contains (run.out, out);
+  assert_contains (run.err, "$0.2532");
+  assert_contains (run.err, "Completed");
+
+  g_assert_true (clap_media_probe_file (file, &info, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (info.duration, 4.0, 0.35);
+  g_assert_cmpuint (info.height, >, info.width);
+
+  /* the file exists now: kept unless --force */
+  run_cli (&again, KEY, "generate", "--prompt", "again", "--wait", "--output", out);
+  g_assert_cmpint (again.status, ==, 9);
+  assert_contains (again.err, "--force");
+
+  run_cli (&forced, KEY, "generate", "--prompt", "again", "--wait", "--output", out, "--force");
+  g_assert_cmpint (forced.status, ==, 0);
+}
+
+static void
+test_status_and_download (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "later.mp4", NULL);
+  g_auto(Run) gen = { 0 }, status = { 0 }, json = { 0 }, dl = { 0 }, unknown = { 0 };
+  g_autofree char *task_id = NULL;
+
+  run_cli (&gen, KEY, "generate", "--prompt", "A paper boat", "--wait");
+  g_assert_cmpint (gen.status, ==, 0);
+  task_id = g_strndup (gen.out, strcspn (gen.out, "\n"));
+  /* then the result URL */
+  assert_contains (gen.out, "/results/");
+
+  run_cli (&status, KEY, "status", task_id);
+  g_assert_cmpint (status.status, ==, 0);
+  assert_contains (status.out, "state: completed");
+  assert_contains (status.out, "url: ");
+
+  run_cli (&json, KEY, "status", "--json", task_id);
+  g_assert_cmpint (json.status, ==, 0);
+  assert_contains (json.out, "\"state\" : \"completed\"");
+
+  run_cli (&dl, KEY, "download", task_id, "--output", out);
+  g_assert_cmpint (dl.status, ==, 0);
+  g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
+
+  run_cli (&unknown, KEY, "status", "cl-unknown-task");
+  g_assert_cmpint (unknown.status, ==, 8);
+}
+
+static void
+test_failures (void)
+{
+  g_auto(Run) failed = { 0 }, nokey = { 0 }, badkey = { 0 }, poor = { 0 }, invalid = { 0 };
+  g_autoptr(GString) long_prompt = g_string_new (NULL);
+  gint64 creates;
+
+  run_cli (&failed, KEY, "generate", "--prompt", "forbidden [sim:fail]", "--wait");
+  g_assert_cmpint (failed.status, ==, 7);
+  assert_contains (failed.err, "Content policy violation");
+
+  run_cli (&nokey, NULL, "generate", "--prompt", "x");
+  g_assert_cmpint (nokey.status, ==, 4);
+  assert_contains (nokey.err, "CLAPBOARD_API_KEY");
+
+  run_cli (&badkey, "sim-unauthorized", "generate", "--prompt", "x");
+  g_assert_cmpint (badkey.status, ==, 4);
+
+  run_cli (&poor, "sim-no-balance", "generate", "--prompt", "x");
+  g_assert_cmpint (poor.status, ==, 5);
+  assert_contains (poor.err, "balance");
+
+  /* a prompt of 2501 characters costs nothing: no create is sent */
+  creates = sim_count ("create");
+  for (guint i = 0; i < 2501; i++)
+    g_string_append_c (long_prompt, 'a');
+  run_cli (&invalid, KEY, "generate", "--prompt", long_prompt->str);
+  g_assert_cmpint (invalid.status, ==, 3);
+  assert_contains (invalid.err, "2501");
+  g_assert_cmpint (sim_count ("create"), ==, creates);
+}
+
+static void
+test_inputs (void)
+{
+  g_autoptr(GBytes) png = clap_test_make_png (640, 360, 4000);
+  g_autoptr(GBytes) tiny = clap_test_make_png (1, 1, 0);
+  g_autoptr(GBytes) text = g_bytes_new_static ("just text\n", 10);
+  g_autoptr(GBytes) short_video = clap_test_make_mp4 ("isom", 1000, 2000, 640, 480, TRUE, FALSE);
+  g_autofree char *png_path = clap_test_write (tmp_dir, "first.png", png);
+  g_autofree char *tiny_path = clap_test_write (tmp_dir, "tiny.png", tiny);
+  g_autofree char *text_path = clap_test_write (tmp_dir, "renamed.png", text);
+  g_autofree char *video_path = clap_test_write (tmp_dir, "short.mp4", short_video);
+  g_auto(Run) ok = { 0 }, small = { 0 }, renamed = { 0 }, brief = { 0 }, missing = { 0 };
+  gint64 uploads = sim_count ("files");
+  gint64 creates;
+
+  run_cli (&ok, KEY, "generate", "--model", "kling-v2-6", "--prompt", "From the first frame",
+           "--image", png_path);
+  g_assert_cmpint (ok.status, ==, 0);
+  g_assert_cmpint (sim_count ("files"), ==, uploads + 1);
+  g_assert_cmpint (sim_count ("upload-put"), >=, 1);
+
+  /* refused before any upload or create */
+  creates = sim_count ("create");
+  uploads = sim_count ("files");
+
+  run_cli (&small, KEY, "generate", "--prompt", "x", "--image", tiny_path);
+  g_assert_cmpint (small.status, ==, 3);
+  assert_contains (small.err, "1 × 1");
+
+  run_cli (&renamed, KEY, "generate", "--prompt", "x", "--image", text_path);
+  g_assert_cmpint (renamed.status, ==, 3);
+  assert_contains (renamed.err, "not a PNG or JPEG");
+
+  run_cli (&brief, KEY, "generate", "--model", "kling-motion-control", "--image", png_path,
+           "--motion-video", video_path);
+  g_assert_cmpint (brief.status, ==, 3);
+  assert_contains (brief.err, "2.0 s");
+
+  run_cli (&missing, KEY, "generate", "--prompt", "x", "--image", "/nonexistent/gone.png");
+  g_assert_cmpint (missing.status, ==, 3);
+  assert_contains (missing.err, "does not exist");
+
+  g_assert_cmpint (sim_count ("files"), ==, uploads);
+  g_assert_cmpint (sim_count ("create"), ==, creates);
+}
+
+static void
+test_create_uncertain (void)
+{
+  g_auto(Run) dropped = { 0 }, busy = { 0 };
+  gint64 creates = sim_count ("create");
+
+  /* the task is made, then the connection dropped: never resent */
+  inject ("create", "created-then-drop", 1);
+  run_cli (&dropped, KEY, "generate", "--prompt", "was I charged?");
+  g_assert_cmpint (dropped.status, ==, 11);
+  assert_contains (dropped.err, "may have");
+  g_assert_cmpint (sim_count ("create"), ==, creates + 1);
+
+  /* 429: refused, not created: exit 6, "try again" */
+  inject ("create", "http-429", 1);
+  run_cli (&busy, KEY, "generate", "--prompt", "busy");
+  g_assert_cmpint (busy.status, ==, 6);
+  g_assert_cmpint (sim_count ("create"), ==, creates + 2);
+}
+
+static void
+test_query_faults_survived (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_cli (&run, KEY, "generate", "--prompt", "bumpy road [sim:query=http-500*2]", "--wait");
+  g_assert_cmpint (run.status, ==, 0);
+  assert_contains (run.out, "/results/");
+}
+
+static void
+test_key_never_printed (void)
+{
+  const char *env[] = { "G_MESSAGES_DEBUG", "all", NULL };
+  g_auto(Run) run = { 0 };
+  g_autofree char *out = g_build_filename (tmp_dir, "debug.mp4", NULL);
+
+  run_cli_full (&run, KEY, NULL, env,
+                (const char *[]) { "generate", "--prompt", "debug me", "--wait", "--output", out,
+                                   NULL });
+  g_assert_cmpint (run.status, ==, 0);
+  assert_contains (run.err, "[redacted]");
+  g_assert_null (strstr (run.err, KEY));
+  g_assert_null (strstr (run.out, KEY));
+}
+
+static void
+test_prompt_from_stdin (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_cli_full (&run, KEY, "A prompt from a pipe\n", NULL,
+                (const char *[]) { "generate", "--prompt", "-", NULL });
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, "cl"));
+}
+
+static void
+test_timeout_and_interrupt (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *slow_url = NULL;
+  GSubprocess *slow_sim = start_sim ("60000", &slow_url);
+  char *fast_url = sim_url;
+
+  /* a simulator whose takes need a minute */
+  sim_url = slow_url;
+  launcher = launcher_new (KEY);
+
+  run_cli (&run, KEY, "generate", "--prompt", "slow", "--wait", "--timeout", "1");
+  g_assert_cmpint (run.status, ==, 12);
+  assert_contains (run.err, "clapboard-cli status");
+
+  child = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("CLAPBOARD_CLI"), "generate",
+                                       "--prompt", "interrupt me", "--wait", NULL);
+  g_assert_no_error (error);
+  g_usleep (1500 * 1000);
+  g_subprocess_send_signal (child, SIGINT);
+  g_assert_true (g_subprocess_communicate_utf8 (child, NULL, NULL, NULL, &err, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 130);
+  assert_contains (err, "goes on");
+
+  sim_url = fast_url;
+  stop_sim (slow_sim);
+}
+
+static void
+test_usage (void)
+{
+  g_auto(Run) a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+
+  run_cli (&a, NULL, "--help");
+  g_assert_cmpint (a.status, ==, 0);
+  assert_contains (a.out, "Exit codes");
+
+  run_cli (&b, NULL, "frobnicate");
+  g_assert_cmpint (b.status, ==, 2);
+
+  run_cli (&c, KEY, "download", "cl1");
+  g_assert_cmpint (c.status, ==, 2);
+  assert_contains (c.err, "--output");
+
+  run_cli (&d, KEY, "generate", "--prompt", "x", "--output", "x.mp4");
+  g_assert_cmpint (d.status, ==, 2);
+  assert_contains (d.err, "--wait");
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_assert_nonnull (g_getenv ("CLAPBOARD_CLI"));
+  g_assert_nonnull (g_getenv ("CLAPBOARD_SIM"));
+  tmp_dir = g_dir_make_tmp ("clap-cli-XXXXXX", NULL);
+  sim = start_sim ("400", &sim_url);
+
+  g_test_add_func ("/cli/cost", test_cost);
+  g_test_add_func ("/cli/generate/wait-output", test_generate_wait_output);
+  g_test_add_func ("/cli/generate/stdin", test_prompt_from_stdin);
+  g_test_add_func ("/cli/status-and-download", test_status_and_download);
+  g_test_add_func ("/cli/failures", test_failures);
+  g_test_add_func ("/cli/inputs", test_inputs);
+  g_test_add_func ("/cli/create-uncertain", test_create_uncertain);
+  g_test_add_func ("/cli/query-faults-survived", test_query_faults_survived);
+  g_test_add_func ("/cli/key-never-printed", test_key_never_printed);
+  g_test_add_func ("/cli/timeout-and-interrupt", test_timeout_and_interrupt);
+  g_test_add_func ("/cli/usage", test_usage);
+
+  status = g_test_run ();
+
+  stop_sim (g_steal_pointer (&sim));
+  {
+    g_autoptr(GFile) dir = g_file_new_for_path (tmp_dir);
+    g_autoptr(GFileEnumerator) e = g_file_enumerate_children (dir, "standard::name", 0, NULL, NULL);
+    GFileInfo *info;
+    while (e != NULL && (info = g_file_enumerator_next_file (e, NULL, NULL)) != NULL)
+      {
+        g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
+        g_file_delete (child, NULL, NULL);
+        g_object_unref (info);
+      }
+    g_file_delete (dir, NULL, NULL);
+  }
+  return status;
+}
