@@ -785,6 +785,59 @@ test_control_http (SimFixture    *fx,
   g_assert_cmpuint (json_object_get_size (counts), ==, 8);
 }
 
+/* The object itself */
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_server_object (void)
+{
+  g_autoptr(ClapSimServer) server = clap_sim_server_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *data_dir = NULL;
+  guint pending, processing, slow, ttl, upload_ttl, notified = 0;
+  gboolean full;
+  double scale;
+
+  g_object_get (server, "pending-ms", &pending, "processing-ms", &processing, "slow-ms", &slow,
+                "result-ttl-ms", &ttl, "upload-url-ttl-ms", &upload_ttl, "time-scale", &scale,
+                "full-resolution", &full, "data-dir", &data_dir, NULL);
+  g_assert_cmpuint (pending, ==, 2000);
+  g_assert_cmpuint (processing, ==, 6000);
+  g_assert_cmpuint (slow, ==, 20000);
+  g_assert_cmpuint (ttl, ==, 0);
+  g_assert_cmpuint (upload_ttl, ==, 600000);
+  g_assert_cmpfloat (scale, ==, 1.0);
+  g_assert_false (full);
+  g_assert_null (data_dir);
+
+  /* Notified on a change only. */
+  g_signal_connect (server, "notify::pending-ms", G_CALLBACK (count_notify), &notified);
+  g_object_set (server, "pending-ms", 2000, NULL);
+  g_assert_cmpuint (notified, ==, 0);
+  g_object_set (server, "pending-ms", 10, NULL);
+  g_object_set (server, "pending-ms", 10, NULL);
+  g_assert_cmpuint (notified, ==, 1);
+
+  g_assert_null (clap_sim_server_dup_base_url (server));
+  g_assert_true (clap_sim_server_listen (server, 0, &error));
+  g_assert_no_error (error);
+  base = clap_sim_server_dup_base_url (server);
+  g_assert_true (g_str_has_prefix (base, "http://127.0.0.1:"));
+
+  g_assert_false (clap_sim_server_listen (server, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+
+  g_assert_finalize_object (g_steal_pointer (&server));
+}
+
 static void
 add (const char *path,
      void      (*func) (SimFixture *, gconstpointer),
@@ -799,6 +852,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/sim/server/object", test_server_object);
   add ("/sim/auth/missing", test_auth_missing, NULL);
   add ("/sim/auth/refused", test_auth_refused, NULL);
   add ("/sim/auth/accepted-key", test_auth_accepted_key, NULL);
