@@ -3,9 +3,11 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "clap-task.h"
+#include "clap-task-private.h"
 
 /* One take. Its properties notify whoever shows or stores it; a property
  * notifies only when its value really changes. */
@@ -15,6 +17,9 @@ struct _ClapTask
   GObject        parent_instance;
 
   gint64         row_id;
+  char          *uid;
+  gint64         submit_time;
+  char          *settings_json;
   char          *task_id;
   char          *model;
   char          *prompt;
@@ -94,6 +99,8 @@ clap_task_finalize (GObject *object)
 {
   ClapTask *self = (ClapTask *) object;
 
+  g_free (self->uid);
+  g_free (self->settings_json);
   g_free (self->task_id);
   g_free (self->model);
   g_free (self->prompt);
@@ -222,6 +229,8 @@ static void
 clap_task_init (ClapTask *self)
 {
   self->state = CLAP_TASK_STATE_SUBMITTING;
+  self->uid = g_uuid_string_random ();
+  self->submit_time = g_get_real_time () / 1000;
 }
 
 /* A new take for @request, not yet sent; it keeps the request's settings and
@@ -318,11 +327,31 @@ clap_task_get_prompt (ClapTask *self)
   return self->prompt;
 }
 
+/* The settings are parsed on first use: a history of thousands of takes
+ * loads without parsing any of them. */
 JsonNode *
 clap_task_get_settings (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
+
+  if (self->settings == NULL && self->settings_json != NULL)
+    self->settings = json_from_string (self->settings_json, NULL);
+
   return self->settings;
+}
+
+const char *
+clap_task_get_uid (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
+  return self->uid;
+}
+
+gint64
+clap_task_get_submit_time (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), 0);
+  return self->submit_time;
 }
 
 static const char *
@@ -356,7 +385,10 @@ clap_task_set_settings (ClapTask *self,
     return;
 
   g_clear_pointer (&self->settings, json_node_unref);
+  g_clear_pointer (&self->settings_json, g_free);
   self->settings = settings ? json_node_ref (settings) : NULL;
+  if (settings != NULL)
+    self->settings_json = json_to_string (settings, FALSE);
 
   model = get_settings_string (settings, "model");
   set_string (self, &self->model, model ? model : "kling-v2-6", PROP_MODEL);
@@ -368,7 +400,7 @@ clap_task_dup_request (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
 
-  if (self->settings == NULL)
+  if (clap_task_get_settings (self) == NULL)
     return clap_request_new (self->model);
 
   return clap_request_new_from_settings (self->settings, NULL);
@@ -542,4 +574,77 @@ clap_task_needs_download (ClapTask *self)
   return self->state == CLAP_TASK_STATE_COMPLETED &&
          self->local_file == NULL &&
          self->result_urls != NULL;
+}
+
+/* For the store ------------------------------------------------------------ */
+
+void
+_clap_task_record_clear (ClapTaskRecord *record)
+{
+  g_free (record->uid);
+  g_free (record->task_id);
+  g_free (record->model);
+  g_free (record->prompt);
+  g_free (record->settings_json);
+  g_strfreev (record->result_urls);
+  g_free (record->thumbnail_url);
+  g_free (record->local_file);
+  g_free (record->thumbnail_file);
+  g_free (record->fail_message);
+  g_free (record->error_message);
+  memset (record, 0, sizeof *record);
+}
+
+/* What the history keeps of @self, copied so a worker thread may write it. */
+void
+_clap_task_snapshot (ClapTask       *self,
+                     ClapTaskRecord *record)
+{
+  record->row_id = self->row_id;
+  record->uid = g_strdup (self->uid);
+  record->task_id = g_strdup (self->task_id);
+  record->model = g_strdup (self->model);
+  record->prompt = g_strdup (self->prompt);
+  record->settings_json = g_strdup (self->settings_json);
+  record->state = self->state;
+  record->submit_time = self->submit_time;
+  record->create_time = self->create_time;
+  record->complete_time = self->complete_time;
+  record->result_urls = g_strdupv (self->result_urls);
+  record->thumbnail_url = g_strdup (self->thumbnail_url);
+  record->local_file = g_strdup (self->local_file);
+  record->thumbnail_file = g_strdup (self->thumbnail_file);
+  record->fail_message = g_strdup (self->fail_message);
+  record->error_message = g_strdup (self->error_message);
+  record->cost = self->cost;
+  record->saved_time = self->saved_time;
+}
+
+/* A take as the history kept it; takes ownership of @record's strings. */
+ClapTask *
+_clap_task_new_from_record (ClapTaskRecord *record)
+{
+  ClapTask *self = g_object_new (CLAP_TYPE_TASK, NULL);
+
+  g_free (self->uid);
+  self->row_id = record->row_id;
+  self->uid = g_steal_pointer (&record->uid);
+  self->task_id = g_steal_pointer (&record->task_id);
+  self->model = g_steal_pointer (&record->model);
+  self->prompt = g_steal_pointer (&record->prompt);
+  self->settings_json = g_steal_pointer (&record->settings_json);
+  self->state = record->state;
+  self->submit_time = record->submit_time;
+  self->create_time = record->create_time;
+  self->complete_time = record->complete_time;
+  self->result_urls = g_steal_pointer (&record->result_urls);
+  self->thumbnail_url = g_steal_pointer (&record->thumbnail_url);
+  self->local_file = g_steal_pointer (&record->local_file);
+  self->thumbnail_file = g_steal_pointer (&record->thumbnail_file);
+  self->fail_message = g_steal_pointer (&record->fail_message);
+  self->error_message = g_steal_pointer (&record->error_message);
+  self->cost = record->cost;
+  self->saved_time = record->saved_time;
+
+  return self;
 }

@@ -14,6 +14,8 @@ G_DECLARE_FINAL_TYPE (ClapTask, clap_task, CLAP, TASK, GObject)
 
 ClapTask      *clap_task_new_for_request    (ClapRequest   *request);
 
+const char    *clap_task_get_uid            (ClapTask      *self);
+gint64         clap_task_get_submit_time    (ClapTask      *self);
 gint64         clap_task_get_row_id         (ClapTask      *self);
 void           clap_task_set_row_id         (ClapTask      *self,
                                              gint64         row_id);

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "clap-task.h"
+
+G_BEGIN_DECLS
+
+#define CLAP_STORE_ERROR (clap_store_error_quark ())
+
+typedef enum {
+  CLAP_STORE_ERROR_OPEN,
+  CLAP_STORE_ERROR_TOO_NEW,   /* written by a newer Clapboard */
+  CLAP_STORE_ERROR_WRITE,
+} ClapStoreError;
+
+#define CLAP_TYPE_STORE (clap_store_get_type ())
+G_DECLARE_FINAL_TYPE (ClapStore, clap_store, CLAP, STORE, GObject)
+
+GQuark      clap_store_error_quark       (void);
+char       *clap_store_get_default_path  (void);
+
+ClapStore  *clap_store_open              (const char          *path,
+                                          GError             **error);
+void        clap_store_open_async        (const char          *path,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+ClapStore  *clap_store_open_finish       (GAsyncResult        *result,
+                                          GError             **error);
+const char *clap_store_get_path          (ClapStore           *self);
+
+void        clap_store_add_async         (ClapStore           *self,
+                                          ClapTask            *task,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean    clap_store_add_finish        (ClapStore           *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
+void        clap_store_remove            (ClapStore           *self,
+                                          ClapTask            *task);
+ClapTask   *clap_store_find_by_task_id   (ClapStore           *self,
+                                          const char          *task_id);
+ClapTask   *clap_store_find_by_uid       (ClapStore           *self,
+                                          const char          *uid);
+gboolean    clap_store_flush             (ClapStore           *self,
+                                          GError             **error);
+guint64     clap_store_get_n_writes      (ClapStore           *self);
+
+G_END_DECLS

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "clap-task.h"
+
+G_BEGIN_DECLS
+
+/* Every field the history keeps of a take, as plain data that a worker
+ * thread may read while the take itself changes on the main thread. */
+typedef struct {
+  gint64         row_id;
+  char          *uid;
+  char          *task_id;
+  char          *model;
+  char          *prompt;
+  char          *settings_json;
+  ClapTaskState  state;
+  gint64         submit_time;
+  gint64         create_time;
+  gint64         complete_time;
+  GStrv          result_urls;
+  char          *thumbnail_url;
+  char          *local_file;
+  char          *thumbnail_file;
+  char          *fail_message;
+  char          *error_message;
+  ClapPrice      cost;
+  gint64         saved_time;
+} ClapTaskRecord;
+
+void      _clap_task_record_clear    (ClapTaskRecord *record);
+void      _clap_task_snapshot        (ClapTask       *self,
+                                      ClapTaskRecord *record);
+ClapTask *_clap_task_new_from_record (ClapTaskRecord *record);
+
+G_END_DECLS

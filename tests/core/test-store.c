@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <sqlite3.h>
+#include <glib/gstdio.h>
+
+#include "clap-store.h"
+
+typedef struct {
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+setup (Fixture       *fx,
+       gconstpointer  data)
+{
+  fx->dir = g_dir_make_tmp ("clap-store-XXXXXX", NULL);
+  fx->path = g_build_filename (fx->dir, "sub", "history.db", NULL);
+}
+
+static void
+teardown (Fixture       *fx,
+          gconstpointer  data)
+{
+  g_autofree char *sub = g_path_get_dirname (fx->path);
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *p = g_strconcat (fx->path, suffixes[i], NULL);
+      g_unlink (p);
+    }
+  g_rmdir (sub);
+  g_rmdir (fx->dir);
+  g_free (fx->path);
+  g_free (fx->dir);
+}
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError  *error;
+} Added;
+
+static void
+added (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  Added *a = user_data;
+
+  a->ok = clap_store_add_finish (CLAP_STORE (source), result, &a->error);
+  a->done = TRUE;
+}
+
+static ClapTask *
+add_take (ClapStore  *store,
+          const char *prompt)
+{
+  g_autoptr(ClapRequest) request = clap_request_new ("kling-v3");
+  ClapTask *task;
+  Added a = { 0 };
+
+  clap_request_set_prompt (request, prompt);
+  clap_request_set_duration (request, 10);
+  task = clap_task_new_for_request (request);
+  clap_store_add_async (store, task, NULL, added, &a);
+  while (!a.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (a.error);
+  g_assert_true (a.ok);
+  return task;
+}
+
+static gint64
+count_rows (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM takes", -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+static void
+test_add_is_durable (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) task = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+
+  task = add_take (store, "first");
+  /* committed when the add completes, before anything else happens */
+  g_assert_cmpint (count_rows (fx->path), ==, 1);
+  g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_SUBMITTING);
+}
+
+static void
+test_roundtrip (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) a = add_take (store, "older");
+  g_autoptr(ClapTask) b = add_take (store, "newer");
+  const char *urls[] = { "https://x/v.mp4", "https://x/w.mp4", NULL };
+  g_autofree char *uid_a = g_strdup (clap_task_get_uid (a));
+  g_autoptr(ClapStore) again = NULL;
+  g_autoptr(ClapTask) la = NULL;
+  g_autoptr(ClapTask) lb = NULL;
+  g_autoptr(ClapRequest) request = NULL;
+
+  /* newest first */
+  la = g_list_model_get_item (G_LIST_MODEL (store), 0);
+  g_assert_true (la == b);
+  g_clear_object (&la);
+
+  clap_task_set_task_id (a, "cl-a");
+  clap_task_set_state (a, CLAP_TASK_STATE_COMPLETED);
+  clap_task_set_result_urls (a, urls);
+  clap_task_set_create_time (a, 1000);
+  clap_task_set_complete_time (a, 2000);
+  clap_task_set_local_file (a, "/data/cl-a.mp4");
+  clap_task_set_thumbnail_url (a, "https://x/t.jpg");
+  clap_task_set_progress (a, 0.5);
+  clap_task_set_task_id (b, "cl-b");
+  clap_task_set_state (b, CLAP_TASK_STATE_FAILED);
+  clap_task_set_fail_message (b, "Content policy violation");
+  g_assert_true (clap_store_flush (store, &error));
+  g_assert_true (clap_store_find_by_task_id (store, "cl-a") == a);
+  g_clear_object (&store);
+
+  again = clap_store_open (fx->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (again)), ==, 2);
+  lb = g_list_model_get_item (G_LIST_MODEL (again), 0);
+  la = g_list_model_get_item (G_LIST_MODEL (again), 1);
+
+  g_assert_cmpstr (clap_task_get_uid (la), ==, uid_a);
+  g_assert_cmpstr (clap_task_get_task_id (la), ==, "cl-a");
+  g_assert_cmpint (clap_task_get_state (la), ==, CLAP_TASK_STATE_COMPLETED);
+  g_assert_cmpstrv (clap_task_get_result_urls (la), urls);
+  g_assert_cmpint (clap_task_get_create_time (la), ==, 1000);
+  g_assert_cmpint (clap_task_get_complete_time (la), ==, 2000);
+  g_assert_cmpstr (clap_task_get_local_file (la), ==, "/data/cl-a.mp4");
+  g_assert_cmpstr (clap_task_get_thumbnail_url (la), ==, "https://x/t.jpg");
+  g_assert_cmpstr (clap_task_get_prompt (la), ==, "older");
+  g_assert_cmpstr (clap_task_get_model (la), ==, "kling-v3");
+  g_assert_cmpint (clap_task_get_cost (la), ==, 10 * 633);
+  /* progress is not kept */
+  g_assert_cmpfloat (clap_task_get_progress (la), ==, 0.0);
+  g_assert_cmpint (clap_task_get_state (lb), ==, CLAP_TASK_STATE_FAILED);
+  g_assert_cmpstr (clap_task_get_fail_message (lb), ==, "Content policy violation");
+
+  /* the settings give the request back */
+  request = clap_task_dup_request (la);
+  g_assert_cmpuint (clap_request_get_duration (request), ==, 10);
+  g_assert_cmpstr (clap_request_get_prompt (request), ==, "older");
+}
+
+static void
+test_remove (Fixture       *fx,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) a = add_take (store, "a");
+  g_autoptr(ClapTask) b = add_take (store, "b");
+
+  clap_task_set_task_id (a, "cl-gone");
+  clap_store_remove (store, a);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  g_assert_null (clap_store_find_by_task_id (store, "cl-gone"));
+  g_assert_true (clap_store_flush (store, &error));
+  g_assert_cmpint (count_rows (fx->path), ==, 1);
+
+  /* changes to a removed take are not written */
+  clap_task_set_state (a, CLAP_TASK_STATE_COMPLETED);
+  g_assert_true (clap_store_flush (store, &error));
+  g_assert_cmpint (count_rows (fx->path), ==, 1);
+}
+
+static void
+test_writes_coalesce (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) a = add_take (store, "a");
+  guint64 before = clap_store_get_n_writes (store);
+
+  /* many changes in one main-loop iteration: one write */
+  clap_task_set_task_id (a, "cl1");
+  clap_task_set_state (a, CLAP_TASK_STATE_PENDING);
+  clap_task_set_create_time (a, 5);
+  for (guint i = 0; i < 100; i++)
+    clap_task_set_progress (a, i / 100.0);
+  g_assert_true (clap_store_flush (store, &error));
+  g_assert_cmpuint (clap_store_get_n_writes (store), ==, before + 1);
+}
+
+static void
+test_too_new (Fixture       *fx,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  sqlite3 *db = NULL;
+
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  g_assert_cmpint (sqlite3_open (fx->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version=99", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = clap_store_open (fx->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_TOO_NEW);
+}
+
+static void
+keep_result (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_open_async (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ClapStore) loaded = NULL;
+
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree char *prompt = g_strdup_printf ("take %u", i);
+      g_autoptr(ClapTask) task = add_take (store, prompt);
+    }
+  g_clear_object (&store);
+
+  clap_store_open_async (fx->path, NULL, keep_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  loaded = clap_store_open_finish (result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (loaded)), ==, 50);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add ("/core/store/" path, Fixture, NULL, setup, func, teardown)
+  ADD ("add-is-durable", test_add_is_durable);
+  ADD ("roundtrip", test_roundtrip);
+  ADD ("remove", test_remove);
+  ADD ("writes-coalesce", test_writes_coalesce);
+  ADD ("too-new", test_too_new);
+  ADD ("open-async", test_open_async);
+
+  return g_test_run ();
+}
