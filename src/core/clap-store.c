@@ -844,6 +844,34 @@ clap_store_add_finish (ClapStore     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Writes @task now and completes once it is committed. */
+void
+clap_store_save_async (ClapStore           *self,
+                       ClapTask            *task,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) completion = NULL;
+
+  g_return_if_fail (CLAP_IS_STORE (self));
+  g_return_if_fail (CLAP_IS_TASK (task));
+
+  completion = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (completion, clap_store_save_async);
+  g_hash_table_remove (self->dirty, task);
+  enqueue_upsert (self, task, completion);
+}
+
+gboolean
+clap_store_save_finish (ClapStore     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* Removes @task from the history (its files are the caller's to delete). */
 void
 clap_store_remove (ClapStore *self,

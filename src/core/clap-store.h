@@ -39,6 +39,14 @@ void        clap_store_add_async         (ClapStore           *self,
 gboolean    clap_store_add_finish        (ClapStore           *self,
                                           GAsyncResult        *result,
                                           GError             **error);
+void        clap_store_save_async        (ClapStore           *self,
+                                          ClapTask            *task,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean    clap_store_save_finish       (ClapStore           *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
 void        clap_store_remove            (ClapStore           *self,
                                           ClapTask            *task);
 ClapTask   *clap_store_find_by_task_id   (ClapStore           *self,

@@ -1,0 +1,782 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clap-session"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "clap-session.h"
+#include "clap-transfer.h"
+
+/* The life of a take, the same for the window and the command line:
+ * committed to the history as "submitting", inputs checked and uploaded,
+ * created once (never resent by itself), polled, and its result downloaded
+ * into the results folder as soon as it completes, because result links
+ * expire. A take found "submitting" after a crash becomes "interrupted":
+ * it may have been created and charged, so only the person may send it
+ * again.
+ */
+
+#define MAX_DOWNLOAD_RETRY_MS (10 * 60 * 1000)
+
+struct _ClapSession
+{
+  GObject       parent_instance;
+
+  ClapStore    *store;
+  ClapClient   *client;
+  ClapPoller   *poller;
+  char         *results_dir;
+  GCancellable *cancellable;
+
+  GQueue        download_queue;   /* ClapTask, waiting */
+  GHashTable   *downloading;      /* ClapTask → GCancellable */
+  GHashTable   *download_retries; /* ClapTask → attempts (uint) */
+  guint         max_downloads;
+  guint         n_submitting;
+};
+
+G_DEFINE_FINAL_TYPE (ClapSession, clap_session, G_TYPE_OBJECT)
+
+enum {
+  TASK_FINISHED,
+  ERROR,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void start_downloads (ClapSession *self);
+
+static void
+emit_error (ClapSession  *self,
+            ClapTask     *task,
+            const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_signal_emit (self, signals[ERROR], 0, task, error);
+}
+
+static void
+on_task_finished (ClapPoller  *poller,
+                  ClapTask    *task,
+                  ClapSession *self)
+{
+  if (clap_task_needs_download (task))
+    clap_session_download (self, task);
+  g_signal_emit (self, signals[TASK_FINISHED], 0, task);
+}
+
+static void
+on_poll_error (ClapPoller  *poller,
+               ClapTask    *task,
+               GError      *error,
+               ClapSession *self)
+{
+  emit_error (self, task, error);
+}
+
+static void
+on_write_failed (ClapStore   *store,
+                 GError      *error,
+                 ClapSession *self)
+{
+  emit_error (self, NULL, error);
+}
+
+static void
+clap_session_dispose (GObject *object)
+{
+  ClapSession *self = (ClapSession *) object;
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->downloading != NULL)
+    {
+      GHashTableIter iter;
+      GCancellable *cancellable;
+
+      g_hash_table_iter_init (&iter, self->downloading);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cancellable))
+        g_cancellable_cancel (cancellable);
+    }
+  g_queue_clear_full (&self->download_queue, g_object_unref);
+  if (self->poller != NULL)
+    g_signal_handlers_disconnect_by_data (self->poller, self);
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
+
+  G_OBJECT_CLASS (clap_session_parent_class)->dispose (object);
+}
+
+static void
+clap_session_finalize (GObject *object)
+{
+  ClapSession *self = (ClapSession *) object;
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->client);
+  g_clear_object (&self->poller);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->downloading, g_hash_table_unref);
+  g_clear_pointer (&self->download_retries, g_hash_table_unref);
+  g_free (self->results_dir);
+
+  G_OBJECT_CLASS (clap_session_parent_class)->finalize (object);
+}
+
+static void
+clap_session_class_init (ClapSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = clap_session_dispose;
+  object_class->finalize = clap_session_finalize;
+
+  /* A take the service finished (completed or failed). */
+  signals[TASK_FINISHED] =
+    g_signal_new ("task-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CLAP_TYPE_TASK);
+
+  /* Something the person should be told (the take may be NULL). */
+  signals[ERROR] =
+    g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, CLAP_TYPE_TASK, G_TYPE_ERROR);
+}
+
+static void
+clap_session_init (ClapSession *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->downloading = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
+  self->download_retries = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->max_downloads = 2;
+}
+
+/* A session over @store, talking through @client (replaceable: a new key),
+ * keeping results in @results_dir (NULL: beside the history). */
+ClapSession *
+clap_session_new (ClapStore  *store,
+                  ClapClient *client,
+                  const char *results_dir)
+{
+  ClapSession *self;
+
+  g_return_val_if_fail (CLAP_IS_STORE (store), NULL);
+  g_return_val_if_fail (CLAP_IS_CLIENT (client), NULL);
+
+  self = g_object_new (CLAP_TYPE_SESSION, NULL);
+  self->store = g_object_ref (store);
+  self->client = g_object_ref (client);
+  self->poller = clap_poller_new (client);
+
+  if (results_dir != NULL)
+    self->results_dir = g_strdup (results_dir);
+  else
+    {
+      g_autofree char *dir = g_path_get_dirname (clap_store_get_path (store));
+      self->results_dir = g_build_filename (dir, "results", NULL);
+    }
+
+  g_signal_connect (self->poller, "task-finished", G_CALLBACK (on_task_finished), self);
+  g_signal_connect (self->poller, "error", G_CALLBACK (on_poll_error), self);
+  g_signal_connect (self->store, "write-failed", G_CALLBACK (on_write_failed), self);
+
+  return self;
+}
+
+ClapStore *
+clap_session_get_store (ClapSession *self)
+{
+  g_return_val_if_fail (CLAP_IS_SESSION (self), NULL);
+  return self->store;
+}
+
+ClapClient *
+clap_session_get_client (ClapSession *self)
+{
+  g_return_val_if_fail (CLAP_IS_SESSION (self), NULL);
+  return self->client;
+}
+
+/* Switches to a new client (a new key or address); polling resumes on it. */
+void
+clap_session_set_client (ClapSession *self,
+                         ClapClient  *client)
+{
+  g_return_if_fail (CLAP_IS_SESSION (self));
+  g_return_if_fail (CLAP_IS_CLIENT (client));
+
+  if (g_set_object (&self->client, client))
+    {
+      clap_poller_set_client (self->poller, client);
+      clap_poller_resume (self->poller);
+    }
+}
+
+ClapPoller *
+clap_session_get_poller (ClapSession *self)
+{
+  g_return_val_if_fail (CLAP_IS_SESSION (self), NULL);
+  return self->poller;
+}
+
+const char *
+clap_session_get_results_dir (ClapSession *self)
+{
+  g_return_val_if_fail (CLAP_IS_SESSION (self), NULL);
+  return self->results_dir;
+}
+
+void
+clap_session_set_max_downloads (ClapSession *self,
+                                guint        max_downloads)
+{
+  g_return_if_fail (CLAP_IS_SESSION (self));
+  self->max_downloads = MAX (max_downloads, 1);
+  start_downloads (self);
+}
+
+/* Submission --------------------------------------------------------------- */
+
+typedef struct {
+  ClapSession *session;
+  ClapRequest *request;   /* inputs become URLs once uploaded */
+  GPtrArray   *tasks;     /* waiting for their create, in order */
+  guint        n_added;
+  gboolean     add_failed;
+  guint        next;
+} Submit;
+
+static void
+submit_free (Submit *submit)
+{
+  submit->session->n_submitting--;
+  g_clear_object (&submit->session);
+  g_clear_object (&submit->request);
+  g_clear_pointer (&submit->tasks, g_ptr_array_unref);
+  g_free (submit);
+}
+
+/* The service answered no, or nothing was sent: failed takes cost nothing. */
+static void
+fail_not_sent (ClapSession  *self,
+               ClapTask     *task,
+               const GError *error)
+{
+  clap_task_set_state (task, CLAP_TASK_STATE_FAILED);
+  clap_task_set_fail_message (task, error->message);
+  emit_error (self, task, error);
+}
+
+/* Whether an error of a create leaves the take possibly created. */
+static gboolean
+create_error_is_uncertain (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return TRUE;
+  if (error->domain != CLAP_CLIENT_ERROR)
+    return FALSE;
+
+  switch (error->code)
+    {
+    case CLAP_CLIENT_ERROR_NETWORK:
+    case CLAP_CLIENT_ERROR_TIMEOUT:
+    case CLAP_CLIENT_ERROR_PROTOCOL:
+    case CLAP_CLIENT_ERROR_SERVER:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static const char *
+interrupted_message (void)
+{
+  return _("Submission interrupted — it may have been created and charged; check your provider "
+           "dashboard before sending it again.");
+}
+
+static void submit_next (Submit *submit);
+
+static void
+created (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Submit *submit = user_data;
+  ClapSession *self = submit->session;
+  ClapTask *task = g_ptr_array_index (submit->tasks, submit->next - 1);
+  g_autoptr(ClapTaskInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = clap_client_create_finish (CLAP_CLIENT (source), result, &error);
+  if (info != NULL)
+    {
+      clap_task_set_fail_message (task, NULL);
+      clap_task_apply_info (task, info);
+      if (clap_task_get_create_time (task) == 0)
+        clap_task_set_create_time (task, g_get_real_time () / 1000);
+      clap_poller_add (self->poller, task);
+    }
+  else if (create_error_is_uncertain (error))
+    {
+      g_autofree char *message = g_strdup_printf ("%s (%s)", interrupted_message (), error->message);
+
+      clap_task_set_state (task, CLAP_TASK_STATE_INTERRUPTED);
+      clap_task_set_fail_message (task, message);
+      emit_error (self, task, error);
+    }
+  else
+    {
+      fail_not_sent (self, task, error);
+    }
+
+  submit_next (submit);
+}
+
+/* Takes are created one after the other: a burst would meet rate limits. */
+static void
+submit_next (Submit *submit)
+{
+  ClapSession *self = submit->session;
+
+  if (submit->next >= submit->tasks->len)
+    {
+      submit_free (submit);
+      return;
+    }
+
+  submit->next++;
+  clap_client_create_async (self->client, submit->request, self->cancellable, created, submit);
+}
+
+static void
+uploaded (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Submit *submit = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!clap_transfer_upload_inputs_finish (CLAP_CLIENT (source), result, &error))
+    {
+      for (guint i = 0; i < submit->tasks->len; i++)
+        fail_not_sent (submit->session, g_ptr_array_index (submit->tasks, i), error);
+      submit_free (submit);
+      return;
+    }
+
+  submit_next (submit);
+}
+
+static void
+added (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  Submit *submit = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!clap_store_add_finish (CLAP_STORE (source), result, &error) && !submit->add_failed)
+    {
+      /* Never send what the history could not keep. */
+      submit->add_failed = TRUE;
+      for (guint i = 0; i < submit->tasks->len; i++)
+        fail_not_sent (submit->session, g_ptr_array_index (submit->tasks, i), error);
+    }
+
+  if (++submit->n_added < submit->tasks->len)
+    return;
+
+  if (submit->add_failed)
+    {
+      submit_free (submit);
+      return;
+    }
+
+  clap_transfer_upload_inputs_async (submit->session->client, submit->request,
+                                     submit->session->cancellable, uploaded, submit);
+}
+
+static Submit *
+submit_new (ClapSession *self,
+            ClapRequest *request)
+{
+  Submit *submit = g_new0 (Submit, 1);
+
+  self->n_submitting++;
+  submit->session = g_object_ref (self);
+  submit->request = clap_request_copy (request);
+  submit->tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  return submit;
+}
+
+/* Submits @n_takes takes of @request (copied). Each is in the history
+ * before anything is sent; its progress shows in the take itself. */
+void
+clap_session_submit (ClapSession *self,
+                     ClapRequest *request,
+                     guint        n_takes)
+{
+  Submit *submit;
+  guint n;
+
+  g_return_if_fail (CLAP_IS_SESSION (self));
+  g_return_if_fail (CLAP_IS_REQUEST (request));
+
+  submit = submit_new (self, request);
+  n = CLAMP (n_takes, 1, 4);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (submit->tasks, clap_task_new_for_request (request));
+
+  /* Added oldest first, so the first take ends up lowest in the list. */
+  for (guint i = 0; i < n; i++)
+    clap_store_add_async (self->store, g_ptr_array_index (submit->tasks, i), self->cancellable,
+                          added, submit);
+}
+
+/* Only takes that were surely not created, or that the person checked
+ * after an interrupted submission, may be sent again, and only by them. */
+gboolean
+clap_session_can_retry (ClapSession *self,
+                        ClapTask    *task)
+{
+  ClapTaskState state = clap_task_get_state (task);
+
+  return state == CLAP_TASK_STATE_INTERRUPTED ||
+         (state == CLAP_TASK_STATE_FAILED && clap_task_get_task_id (task) == NULL);
+}
+
+static void
+retry_saved (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Submit *submit = user_data;
+  ClapTask *task = g_ptr_array_index (submit->tasks, 0);
+  g_autoptr(GError) error = NULL;
+
+  if (!clap_store_save_finish (CLAP_STORE (source), result, &error))
+    {
+      fail_not_sent (submit->session, task, error);
+      submit_free (submit);
+      return;
+    }
+
+  clap_transfer_upload_inputs_async (submit->session->client, submit->request,
+                                     submit->session->cancellable, uploaded, submit);
+}
+
+void
+clap_session_retry (ClapSession *self,
+                    ClapTask    *task)
+{
+  g_autoptr(ClapRequest) request = NULL;
+  Submit *submit;
+
+  g_return_if_fail (CLAP_IS_SESSION (self));
+  g_return_if_fail (clap_session_can_retry (self, task));
+
+  request = clap_task_dup_request (task);
+  submit = submit_new (self, request);
+  g_ptr_array_add (submit->tasks, g_object_ref (task));
+
+  clap_task_set_state (task, CLAP_TASK_STATE_SUBMITTING);
+  clap_task_set_fail_message (task, NULL);
+  clap_task_set_error_message (task, NULL);
+  clap_task_set_task_id (task, NULL);
+
+  /* The SUBMITTING state is on disk before the request leaves. */
+  clap_store_save_async (self->store, task, self->cancellable, retry_saved, submit);
+}
+
+/* Picks up every take that was not final when the last run ended. */
+void
+clap_session_resume (ClapSession *self)
+{
+  guint n;
+
+  g_return_if_fail (CLAP_IS_SESSION (self));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ClapTask) task = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      switch (clap_task_get_state (task))
+        {
+        case CLAP_TASK_STATE_SUBMITTING:
+          /* This run did not submit it, so an earlier one was interrupted. */
+          if (self->n_submitting == 0)
+            {
+              clap_task_set_state (task, CLAP_TASK_STATE_INTERRUPTED);
+              clap_task_set_fail_message (task, interrupted_message ());
+            }
+          break;
+
+        case CLAP_TASK_STATE_PENDING:
+        case CLAP_TASK_STATE_PROCESSING:
+          clap_poller_add (self->poller, task);
+          break;
+
+        case CLAP_TASK_STATE_COMPLETED:
+          if (clap_task_needs_download (task))
+            clap_session_download (self, task);
+          else if (clap_task_get_local_file (task) != NULL &&
+                   !g_file_test (clap_task_get_local_file (task), G_FILE_TEST_EXISTS) &&
+                   clap_task_get_result_url (task) != NULL)
+            {
+              /* The cached file is gone (cleaned by hand): fetch it again. */
+              clap_task_set_local_file (task, NULL);
+              clap_session_download (self, task);
+            }
+          break;
+
+        case CLAP_TASK_STATE_FAILED:
+        case CLAP_TASK_STATE_INTERRUPTED:
+        default:
+          break;
+        }
+    }
+}
+
+/* Downloads ---------------------------------------------------------------- */
+
+typedef struct {
+  ClapSession *session;
+  ClapTask    *task;
+  char        *path;
+} Download;
+
+static void
+download_free (Download *download)
+{
+  g_clear_object (&download->session);
+  g_clear_object (&download->task);
+  g_free (download->path);
+  g_free (download);
+}
+
+static void
+download_progress (goffset  received,
+                   goffset  total,
+                   gpointer user_data)
+{
+  Download *download = user_data;
+
+  if (total > 0)
+    clap_task_set_progress (download->task, (double) received / total);
+}
+
+static gboolean
+retry_download_cb (gpointer user_data)
+{
+  ClapTask *task = user_data;
+  ClapSession *self = g_object_get_data (G_OBJECT (task), "clap-session");
+
+  if (self != NULL && clap_task_needs_download (task))
+    clap_session_download (self, task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+thumbnail_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Download *download = user_data;
+
+  if (clap_client_download_finish (CLAP_CLIENT (source), result, NULL))
+    clap_task_set_thumbnail_file (download->task, download->path);
+  download_free (download);
+}
+
+static void
+download_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Download *download = user_data;
+  ClapSession *self = download->session;
+  ClapTask *task = download->task;
+  g_autoptr(GError) error = NULL;
+
+  g_hash_table_remove (self->downloading, task);
+
+  if (clap_client_download_finish (CLAP_CLIENT (source), result, &error))
+    {
+      g_hash_table_remove (self->download_retries, task);
+      clap_task_set_error_message (task, NULL);
+      clap_task_set_local_file (task, download->path);
+      clap_task_set_progress (task, 1.0);
+
+      if (clap_task_get_thumbnail_url (task) != NULL && clap_task_get_thumbnail_file (task) == NULL)
+        {
+          Download *thumb = g_new0 (Download, 1);
+          g_autofree char *name = g_strdup_printf ("%s.jpg", clap_task_get_task_id (task));
+          g_autoptr(GFile) file = NULL;
+
+          thumb->session = g_object_ref (self);
+          thumb->task = g_object_ref (task);
+          thumb->path = g_build_filename (self->results_dir, name, NULL);
+          file = g_file_new_for_path (thumb->path);
+          clap_client_download_async (self->client, clap_task_get_thumbnail_url (task), file,
+                                      NULL, NULL, NULL, self->cancellable, thumbnail_done, thumb);
+        }
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      guint attempts = GPOINTER_TO_UINT (g_hash_table_lookup (self->download_retries, task)) + 1;
+
+      clap_task_set_error_message (task, error->message);
+      clap_task_set_progress (task, 0.0);
+      emit_error (self, task, error);
+
+      /* A link that expired will not come back; a full disk or a dead
+       * network may: try again later, less and less often. The .part file
+       * keeps what arrived. */
+      if (!g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_EXPIRED))
+        {
+          guint delay = MIN (15000u << MIN (attempts, 6u), (guint) MAX_DOWNLOAD_RETRY_MS);
+
+          g_hash_table_replace (self->download_retries, g_object_ref (task),
+                                GUINT_TO_POINTER (attempts));
+          g_object_set_data (G_OBJECT (task), "clap-session", self);
+          g_timeout_add_full (G_PRIORITY_LOW, delay, retry_download_cb, g_object_ref (task),
+                              g_object_unref);
+        }
+    }
+
+  download_free (download);
+  start_downloads (self);
+}
+
+static void
+start_one (ClapSession *self,
+           ClapTask    *task)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(GFile) file = NULL;
+  GCancellable *cancellable = g_cancellable_new ();
+  Download *download;
+
+  if (g_mkdir_with_parents (self->results_dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_autoptr(GError) error =
+        g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK,
+                     _("The results folder “%s” could not be made: %s"), self->results_dir,
+                     g_strerror (saved));
+      clap_task_set_error_message (task, error->message);
+      emit_error (self, task, error);
+      g_object_unref (cancellable);
+      return;
+    }
+
+  download = g_new0 (Download, 1);
+  download->session = g_object_ref (self);
+  download->task = g_object_ref (task);
+  name = g_strdup_printf ("%s.mp4", clap_task_get_task_id (task) ? clap_task_get_task_id (task)
+                                                                  : clap_task_get_uid (task));
+  download->path = g_build_filename (self->results_dir, name, NULL);
+  file = g_file_new_for_path (download->path);
+
+  g_hash_table_insert (self->downloading, g_object_ref (task), cancellable);
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                           cancellable, G_CONNECT_SWAPPED);
+  clap_client_download_async (self->client, clap_task_get_result_url (task), file,
+                              download_progress, download, NULL, cancellable, download_done,
+                              download);
+}
+
+static void
+start_downloads (ClapSession *self)
+{
+  while (g_hash_table_size (self->downloading) < self->max_downloads &&
+         !g_queue_is_empty (&self->download_queue))
+    {
+      g_autoptr(ClapTask) task = g_queue_pop_head (&self->download_queue);
+
+      if (clap_task_needs_download (task))
+        start_one (self, task);
+    }
+}
+
+/* Downloads the result of a completed take into the results folder, now or
+ * as soon as a download slot is free. */
+void
+clap_session_download (ClapSession *self,
+                       ClapTask    *task)
+{
+  g_return_if_fail (CLAP_IS_SESSION (self));
+  g_return_if_fail (CLAP_IS_TASK (task));
+
+  if (!clap_task_needs_download (task) ||
+      g_hash_table_contains (self->downloading, task) ||
+      g_queue_find (&self->download_queue, task) != NULL)
+    return;
+
+  g_queue_push_tail (&self->download_queue, g_object_ref (task));
+  start_downloads (self);
+}
+
+/* Removes a take from the history, with the files this session made for it. */
+void
+clap_session_remove (ClapSession *self,
+                     ClapTask    *task)
+{
+  GCancellable *cancellable;
+  const char *files[2];
+
+  g_return_if_fail (CLAP_IS_SESSION (self));
+
+  cancellable = g_hash_table_lookup (self->downloading, task);
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+  if (g_queue_remove (&self->download_queue, task))
+    g_object_unref (task);
+  clap_poller_remove (self->poller, task);
+
+  files[0] = clap_task_get_local_file (task);
+  files[1] = clap_task_get_thumbnail_file (task);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    if (files[i] != NULL && g_str_has_prefix (files[i], self->results_dir))
+      {
+        g_autofree char *part = g_strconcat (files[i], ".part", NULL);
+        g_unlink (files[i]);
+        g_unlink (part);
+      }
+
+  clap_store_remove (self->store, task);
+}
+
+/* A callback said @task_id changed: confirm with a query (nothing signs
+ * callbacks). FALSE when no take of the history has that id. */
+gboolean
+clap_session_hint (ClapSession *self,
+                   const char  *task_id)
+{
+  ClapTask *task;
+
+  g_return_val_if_fail (CLAP_IS_SESSION (self), FALSE);
+
+  task = clap_store_find_by_task_id (self->store, task_id);
+  if (task == NULL)
+    return FALSE;
+
+  clap_poller_poll_now (self->poller, task);
+  return TRUE;
+}
+
+/* Submissions and downloads under way (the CLI waits for none left). */
+guint
+clap_session_get_n_busy (ClapSession *self)
+{
+  g_return_val_if_fail (CLAP_IS_SESSION (self), 0);
+  return self->n_submitting + g_hash_table_size (self->downloading) +
+         g_queue_get_length (&self->download_queue);
+}
