@@ -178,6 +178,7 @@ void          _clap_sim_respond_storage_error (SoupServerMessage  *msg,
                                                const char         *code,
                                                const char         *message);
 JsonObject   *_clap_sim_parse_json_object     (SoupServerMessage  *msg);
+void          _clap_sim_remove_tree           (GFile              *file);
 
 /* clap-sim-faults.c */
 const char   *_clap_sim_fault_to_name         (ClapSimFault        fault);

@@ -49,8 +49,9 @@ typedef struct {
   guint        remaining;
 } FaultEntry;
 
-static void
-remove_tree (GFile *file)
+/* Deletes @file and, when it is a directory, everything below it. */
+void
+_clap_sim_remove_tree (GFile *file)
 {
   g_autoptr(GFileEnumerator) children = NULL;
 
@@ -61,7 +62,7 @@ remove_tree (GFile *file)
       GFile *child;
 
       while (g_file_enumerator_iterate (children, NULL, &child, NULL, NULL) && child != NULL)
-        remove_tree (child);
+        _clap_sim_remove_tree (child);
     }
 
   g_file_delete (file, NULL, NULL);
@@ -113,7 +114,7 @@ clap_sim_server_finalize (GObject *object)
     {
       g_autoptr(GFile) dir = g_file_new_for_path (self->temp_dir);
 
-      remove_tree (dir);
+      _clap_sim_remove_tree (dir);
     }
 
   g_clear_pointer (&self->temp_dir, g_free);

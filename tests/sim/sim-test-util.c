@@ -7,28 +7,11 @@
 
 #include <gst/gst.h>
 
+#include "clap-sim-server-private.h"
 #include "sim-test-util.h"
 
 /* Deadline of every wait: far above what a passing test needs. */
 #define WAIT_TIMEOUT_MS 30000
-
-static void
-remove_tree (GFile *file)
-{
-  g_autoptr(GFileEnumerator) children = NULL;
-
-  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  if (children != NULL)
-    {
-      GFile *child;
-
-      while (g_file_enumerator_iterate (children, NULL, &child, NULL, NULL) && child != NULL)
-        remove_tree (child);
-    }
-
-  g_file_delete (file, NULL, NULL);
-}
 
 void
 sim_fixture_setup (SimFixture    *fx,
@@ -64,7 +47,7 @@ sim_fixture_teardown (SimFixture    *fx,
   g_assert_finalize_object (g_steal_pointer (&fx->server));
   g_clear_pointer (&fx->base, g_free);
 
-  remove_tree (tmp);
+  _clap_sim_remove_tree (tmp);
   g_clear_pointer (&fx->tmp_dir, g_free);
 }
 
@@ -75,13 +58,10 @@ sim_fixture_use_result_file (SimFixture *fx,
                              gsize       size)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree guint8 *data = g_malloc (size);
+  g_autoptr(GBytes) bytes = sim_pattern_bytes (size);
   char *path = g_build_filename (fx->tmp_dir, "result.bin", NULL);
 
-  for (gsize i = 0; i < size; i++)
-    data[i] = (i * 7 + i / 256) & 0xff;
-
-  g_file_set_contents (path, (const char *)data, size, &error);
+  g_file_set_contents (path, g_bytes_get_data (bytes, NULL), size, &error);
   g_assert_no_error (error);
   g_object_set (fx->server, "result-file", path, NULL);
 
@@ -374,6 +354,18 @@ sim_wait_until (gboolean (*condition) (gpointer data),
 
       sim_iterate_for (5);
     }
+}
+
+/* @size bytes that are not all alike, so that a wrong offset shows. */
+GBytes *
+sim_pattern_bytes (gsize size)
+{
+  guint8 *data = g_malloc (size);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (i * 13 + i / 251) & 0xff;
+
+  return g_bytes_new_take (data, size);
 }
 
 GBytes *

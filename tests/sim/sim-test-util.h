@@ -77,6 +77,7 @@ void         sim_wait_until         (gboolean     (*condition) (gpointer data),
                                      gpointer       data,
                                      guint          timeout_ms);
 
+GBytes      *sim_pattern_bytes      (gsize          size);
 GBytes      *sim_read_file          (const char    *path);
 char        *sim_make_clip          (const char    *dir,
                                      const char    *name,

@@ -10,17 +10,6 @@
 
 #define FILES "/api/v1/files"
 
-static GBytes *
-pattern_bytes (gsize size)
-{
-  guint8 *data = g_malloc (size);
-
-  for (gsize i = 0; i < size; i++)
-    data[i] = (i * 13 + 5) & 0xff;
-
-  return g_bytes_new_take (data, size);
-}
-
 static JsonObject *
 request_upload (SimFixture *fx,
                 const char *filename,
@@ -66,7 +55,7 @@ static void
 test_files_json_and_put (SimFixture    *fx,
                          gconstpointer  data)
 {
-  g_autoptr(GBytes) bytes = pattern_bytes (70000);
+  g_autoptr(GBytes) bytes = sim_pattern_bytes (70000);
   g_autoptr(JsonObject) upload = request_upload (fx, "my ref.png", "image/png", 70000);
   const char *upload_url = json_object_get_string_member (upload, "uploadUrl");
   const char *public_url = json_object_get_string_member (upload, "publicUrl");
@@ -177,8 +166,8 @@ static void
 test_put_refused (SimFixture    *fx,
                   gconstpointer  data)
 {
-  g_autoptr(GBytes) bytes = pattern_bytes (1000);
-  g_autoptr(GBytes) short_bytes = pattern_bytes (999);
+  g_autoptr(GBytes) bytes = sim_pattern_bytes (1000);
+  g_autoptr(GBytes) short_bytes = sim_pattern_bytes (999);
   g_autoptr(JsonObject) upload = request_upload (fx, "clip.mp4", "video/mp4", 1000);
   const char *upload_url = json_object_get_string_member (upload, "uploadUrl");
   g_autoptr(GString) tampered = g_string_new (upload_url);
@@ -219,7 +208,7 @@ static void
 test_put_expired (SimFixture    *fx,
                   gconstpointer  data)
 {
-  g_autoptr(GBytes) bytes = pattern_bytes (100);
+  g_autoptr(GBytes) bytes = sim_pattern_bytes (100);
   g_autoptr(JsonObject) upload = NULL;
   g_autoptr(SimResponse) late = NULL;
 
@@ -237,7 +226,7 @@ test_put_streams (SimFixture    *fx,
                   gconstpointer  data)
 {
   /* Large enough to arrive in many chunks, each written as it comes. */
-  g_autoptr(GBytes) bytes = pattern_bytes (6 * 1024 * 1024 + 17);
+  g_autoptr(GBytes) bytes = sim_pattern_bytes (6 * 1024 * 1024 + 17);
   g_autofree char *url = sim_upload (fx, "motion.mov", "video/quicktime", bytes);
   g_autoptr(SimResponse) back = sim_request (fx, "GET", url, NULL, NULL);
 
@@ -270,7 +259,7 @@ static void
 test_files_multipart (SimFixture    *fx,
                       gconstpointer  data)
 {
-  g_autoptr(GBytes) bytes = pattern_bytes (5000);
+  g_autoptr(GBytes) bytes = sim_pattern_bytes (5000);
   g_autoptr(SimResponse) response = post_multipart (fx, "file", "face.jpg", "image/jpeg", bytes);
   g_autoptr(SimResponse) guessed = post_multipart (fx, "file", "face.png",
                                                    "application/octet-stream", bytes);
@@ -302,7 +291,7 @@ static void
 test_files_as_inputs (SimFixture    *fx,
                       gconstpointer  data)
 {
-  g_autoptr(GBytes) bytes = pattern_bytes (2000);
+  g_autoptr(GBytes) bytes = sim_pattern_bytes (2000);
   g_autofree char *image = sim_upload (fx, "a.png", "image/png", bytes);
   g_autofree char *video = sim_upload (fx, "a.mp4", "video/mp4", bytes);
   g_autoptr(JsonObject) not_put = request_upload (fx, "b.png", "image/png", 10);
@@ -484,7 +473,7 @@ static void
 test_storage_faults (SimFixture    *fx,
                      gconstpointer  data)
 {
-  g_autoptr(GBytes) bytes = pattern_bytes (64);
+  g_autoptr(GBytes) bytes = sim_pattern_bytes (64);
   g_autoptr(JsonObject) upload = request_upload (fx, "a.png", "image/png", 64);
   const char *upload_url = json_object_get_string_member (upload, "uploadUrl");
   const char *public_url = json_object_get_string_member (upload, "publicUrl");
