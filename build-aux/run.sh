@@ -12,9 +12,5 @@ build=${CLAPBOARD_BUILD_DIR:-$top/_build}
 [ -f "$build/build.ninja" ] || meson setup "$build" "$top"
 meson compile -C "$build"
 
-if [ -x "$build/src/clapboard" ]; then
-  GSETTINGS_SCHEMA_DIR="$build/data" exec "$build/src/clapboard" "$@"
-fi
-
-echo "The window is not built yet; starting the simulator instead." >&2
-exec "$build/src/sim/clapboard-sim" --port 0 "$@"
+# Uninstalled: the schema compiled in the build tree.
+GSETTINGS_SCHEMA_DIR="$build/data" exec "$build/src/ui/clapboard" "$@"

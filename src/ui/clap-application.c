@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clap-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <gst/gst.h>
+
+#include "clap-application.h"
+#include "clap-resources.h"
+#include "clap-preferences.h"
+#include "clap-secret.h"
+#include "clap-sim-server.h"
+#include "clap-window.h"
+
+/* The application: one instance (a second launch raises the window), the
+ * API key (CLAPBOARD_API_KEY, else the keyring), and the session the window
+ * shows: the real service, or with no key the built-in simulator ("demo
+ * mode"), each with its own history so simulated takes never mix with paid
+ * ones. */
+
+struct _ClapApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  ClapSession    *session;
+  ClapSimServer  *sim;
+  GCancellable   *cancellable;
+
+  char           *api_key;
+  char           *key_status;
+  gboolean        key_from_env;
+  gboolean        force_demo;
+  gboolean        demo;
+  gboolean        started;
+};
+
+G_DEFINE_FINAL_TYPE (ClapApplication, clap_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_DEMO,
+  PROP_KEY_STATUS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void start_real (ClapApplication *self);
+
+ClapApplication *
+clap_application_new (void)
+{
+  return g_object_new (CLAP_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/app/clapboard/Clapboard",
+                       NULL);
+}
+
+GSettings *
+clap_application_get_settings (ClapApplication *self)
+{
+  g_return_val_if_fail (CLAP_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+ClapSession *
+clap_application_get_session (ClapApplication *self)
+{
+  g_return_val_if_fail (CLAP_IS_APPLICATION (self), NULL);
+  return self->session;
+}
+
+gboolean
+clap_application_get_demo (ClapApplication *self)
+{
+  g_return_val_if_fail (CLAP_IS_APPLICATION (self), FALSE);
+  return self->demo;
+}
+
+/* Where the key comes from, in words, for Preferences. */
+const char *
+clap_application_get_key_status (ClapApplication *self)
+{
+  g_return_val_if_fail (CLAP_IS_APPLICATION (self), NULL);
+  return self->key_status;
+}
+
+gboolean
+clap_application_has_api_key (ClapApplication *self)
+{
+  g_return_val_if_fail (CLAP_IS_APPLICATION (self), FALSE);
+  return self->api_key != NULL;
+}
+
+gboolean
+clap_application_key_from_environment (ClapApplication *self)
+{
+  g_return_val_if_fail (CLAP_IS_APPLICATION (self), FALSE);
+  return self->key_from_env;
+}
+
+static void
+set_key_status (ClapApplication *self,
+                const char      *status)
+{
+  g_free (self->key_status);
+  self->key_status = g_strdup (status);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY_STATUS]);
+}
+
+static void
+show_error (ClapApplication *self,
+            const char      *message)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (CLAP_IS_WINDOW (window))
+    clap_window_show_message (CLAP_WINDOW (window), message);
+  else
+    g_message ("%s", message);
+}
+
+static void
+apply_settings (ClapApplication *self)
+{
+  guint interval;
+
+  if (self->session == NULL)
+    return;
+
+  interval = g_settings_get_uint (self->settings, "poll-interval") * 1000;
+  clap_poller_set_interval (clap_session_get_poller (self->session), interval, interval * 8);
+  clap_poller_set_max_in_flight (clap_session_get_poller (self->session),
+                                 g_settings_get_uint (self->settings, "max-requests"));
+  clap_session_set_max_downloads (self->session,
+                                  g_settings_get_uint (self->settings, "max-downloads"));
+}
+
+static void
+on_settings_changed (GSettings       *settings,
+                     const char      *key,
+                     ClapApplication *self)
+{
+  if (g_str_equal (key, "base-url") && !self->demo && self->session != NULL)
+    start_real (self);
+  else
+    apply_settings (self);
+}
+
+static void
+set_session (ClapApplication *self,
+             ClapSession     *session,
+             gboolean         demo)
+{
+  GList *windows;
+
+  g_set_object (&self->session, session);
+  self->demo = demo;
+  apply_settings (self);
+
+  windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (CLAP_IS_WINDOW (l->data))
+      clap_window_set_session (l->data, session, demo);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
+
+  if (session != NULL)
+    clap_session_resume (session);
+}
+
+typedef struct {
+  ClapApplication *app;
+  ClapClient      *client;
+  gboolean         demo;
+} Opening;
+
+static void
+store_opened (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Opening *opening = user_data;
+  ClapApplication *self = opening->app;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open_finish (result, &error);
+
+  if (store == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+    }
+  else
+    {
+      g_autoptr(ClapSession) session = clap_session_new (store, opening->client, NULL);
+      set_session (self, session, opening->demo);
+    }
+
+  g_object_unref (opening->client);
+  g_object_unref (opening->app);
+  g_free (opening);
+}
+
+static void
+open_session (ClapApplication *self,
+              ClapClient      *client,
+              const char      *db_path,
+              gboolean         demo)
+{
+  Opening *opening = g_new0 (Opening, 1);
+
+  opening->app = g_object_ref (self);
+  opening->client = g_object_ref (client);
+  opening->demo = demo;
+  clap_store_open_async (db_path, self->cancellable, store_opened, opening);
+}
+
+static char *
+data_path (const char *sub)
+{
+  g_autofree char *db = clap_store_get_default_path ();
+  g_autofree char *dir = g_path_get_dirname (db);
+
+  return sub ? g_build_filename (dir, sub, "history.db", NULL) : g_steal_pointer (&db);
+}
+
+static void
+start_demo (ClapApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapClient) client = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *db = data_path ("demo");
+
+  if (self->sim == NULL)
+    {
+      self->sim = clap_sim_server_new ();
+      /* Quick enough to watch, slow enough to see every state. */
+      g_object_set (self->sim, "pending-ms", 2000, "processing-ms", 6000, NULL);
+      if (!clap_sim_server_listen (self->sim, 0, &error))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("The built-in simulator could not start: %s"), error->message);
+          show_error (self, message);
+          g_clear_object (&self->sim);
+          return;
+        }
+    }
+
+  base = clap_sim_server_dup_base_url (self->sim);
+  client = clap_client_new (base, "demo", &error);
+  g_assert_no_error (error);
+  open_session (self, client, db, TRUE);
+}
+
+static void
+start_real (ClapApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapClient) client = NULL;
+  g_autofree char *base = g_settings_get_string (self->settings, "base-url");
+  g_autofree char *db = data_path (NULL);
+  const char *env_base = g_getenv ("CLAPBOARD_BASE_URL");
+
+  if (env_base != NULL && *env_base != '\0')
+    {
+      g_free (base);
+      base = g_strdup (env_base);
+    }
+
+  client = clap_client_new (base, self->api_key, &error);
+  if (client == NULL)
+    {
+      show_error (self, error->message);
+      return;
+    }
+
+  /* Same history: only the key or address changed. */
+  if (self->session != NULL && !self->demo)
+    {
+      clap_session_set_client (self->session, client);
+      return;
+    }
+
+  open_session (self, client, db, FALSE);
+}
+
+static void
+key_looked_up (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ClapApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = clap_secret_lookup_finish (result, &error);
+
+  if (key != NULL && *key != '\0' && !self->force_demo)
+    {
+      self->api_key = g_steal_pointer (&key);
+      set_key_status (self, _("Stored in the keyring."));
+      start_real (self);
+      return;
+    }
+
+  if (error != NULL)
+    {
+      g_debug ("%s", error->message);
+      set_key_status (self, _("No keyring is available: a key entered here is kept for this "
+                              "session only."));
+    }
+  else
+    {
+      set_key_status (self, _("No key yet: Clapboard runs on the built-in simulator."));
+    }
+
+  start_demo (self);
+}
+
+static void
+start (ClapApplication *self)
+{
+  const char *env_key = g_getenv ("CLAPBOARD_API_KEY");
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+
+  if (env_key != NULL && *env_key != '\0' && !self->force_demo)
+    {
+      self->api_key = g_strdup (env_key);
+      self->key_from_env = TRUE;
+      set_key_status (self, _("Set by CLAPBOARD_API_KEY, which overrides the keyring."));
+      start_real (self);
+      return;
+    }
+
+  clap_secret_lookup_async (self->cancellable, key_looked_up, g_object_ref (self));
+}
+
+typedef struct {
+  ClapApplication *app;
+  char            *key;
+} Storing;
+
+static void
+key_stored (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Storing *storing = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (clap_secret_store_finish (result, &error))
+    set_key_status (storing->app, _("Stored in the keyring."));
+  else
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("%s The key is kept for this session only."), error->message);
+      set_key_status (storing->app, _("No keyring is available: the key is kept for this "
+                                      "session only."));
+      show_error (storing->app, message);
+    }
+
+  g_object_unref (storing->app);
+  g_free (storing->key);
+  g_free (storing);
+}
+
+/* A key entered in Preferences: used at once, and stored in the keyring
+ * (or held for the session when there is none). NULL forgets it. */
+void
+clap_application_set_api_key (ClapApplication *self,
+                              const char      *key)
+{
+  g_autofree char *stripped = key ? g_strstrip (g_strdup (key)) : NULL;
+
+  g_return_if_fail (CLAP_IS_APPLICATION (self));
+
+  if (stripped != NULL && *stripped == '\0')
+    g_clear_pointer (&stripped, g_free);
+  if (g_strcmp0 (stripped, self->api_key) == 0)
+    return;
+
+  g_free (self->api_key);
+  self->api_key = g_strdup (stripped);
+  self->force_demo = FALSE;
+
+  if (stripped != NULL)
+    {
+      Storing *storing = g_new0 (Storing, 1);
+
+      storing->app = g_object_ref (self);
+      storing->key = g_steal_pointer (&stripped);
+      clap_secret_store_async (storing->key, self->cancellable, key_stored, storing);
+      start_real (self);
+    }
+  else
+    {
+      clap_secret_clear_async (self->cancellable, NULL, NULL);
+      set_key_status (self, _("No key yet: Clapboard runs on the built-in simulator."));
+      start_demo (self);
+    }
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  ClapApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  ClapPreferences *preferences = clap_preferences_new (self);
+
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  ClapApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  const char *developers[] = { "The Clapboard developers", NULL };
+  AdwAboutWindow *about;
+
+  about = ADW_ABOUT_WINDOW (adw_about_window_new ());
+  adw_about_window_set_application_name (about, _("Clapboard"));
+  adw_about_window_set_application_icon (about, APP_ID);
+  adw_about_window_set_version (about, PACKAGE_VERSION);
+  adw_about_window_set_developer_name (about, _("The Clapboard developers"));
+  adw_about_window_set_developers (about, developers);
+  adw_about_window_set_comments (about, _("Make short video clips with the Kling models of "
+                                          "the apimodels.app API: see the price before you pay, "
+                                          "watch every take, and keep every result."));
+  adw_about_window_set_license_type (about, GTK_LICENSE_GPL_3_0);
+  adw_about_window_set_website (about, "https://apimodels.app");
+  adw_about_window_add_link (about, _("API Documentation"), "https://apimodels.app");
+  adw_about_window_set_copyright (about, "© 2026 The Clapboard developers");
+  gtk_window_set_transient_for (GTK_WINDOW (about), parent);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  ClapApplication *self = user_data;
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+
+  /* Closing the windows saves their state; the history flushes on shutdown. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (l->data);
+  g_list_free (windows);
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { "preferences", preferences_activated },
+  { "about", about_activated },
+  { "quit", quit_activated },
+};
+
+static void
+clap_application_startup (GApplication *app)
+{
+  ClapApplication *self = CLAP_APPLICATION (app);
+  const char *quit_accels[] = { "<Control>q", NULL };
+  const char *prefs_accels[] = { "<Control>comma", NULL };
+  const char *generate_accels[] = { "<Control>Return", "<Control>KP_Enter", NULL };
+  const char *search_accels[] = { "<Control>f", NULL };
+  const char *save_accels[] = { "<Control>s", NULL };
+  const char *paste_accels[] = { "<Control>v", NULL };
+
+  G_APPLICATION_CLASS (clap_application_parent_class)->startup (app);
+
+  gst_init (NULL, NULL);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.generate", generate_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search", search_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.save", save_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.paste", paste_accels);
+
+  g_signal_connect (self->settings, "changed", G_CALLBACK (on_settings_changed), self);
+}
+
+static void
+clap_application_activate (GApplication *app)
+{
+  ClapApplication *self = CLAP_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (clap_window_new (self));
+      if (self->session != NULL)
+        clap_window_set_session (CLAP_WINDOW (window), self->session, self->demo);
+    }
+
+  gtk_window_present (window);
+  start (self);
+}
+
+static int
+clap_application_handle_local_options (GApplication *app,
+                                       GVariantDict *options)
+{
+  ClapApplication *self = CLAP_APPLICATION (app);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("clapboard %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_variant_dict_contains (options, "demo"))
+    self->force_demo = TRUE;
+
+  return -1;
+}
+
+static void
+clap_application_shutdown (GApplication *app)
+{
+  ClapApplication *self = CLAP_APPLICATION (app);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->session != NULL)
+    clap_store_flush (clap_session_get_store (self->session), NULL);
+
+  G_APPLICATION_CLASS (clap_application_parent_class)->shutdown (app);
+}
+
+static void
+clap_application_dispose (GObject *object)
+{
+  ClapApplication *self = CLAP_APPLICATION (object);
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->sim);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (clap_application_parent_class)->dispose (object);
+}
+
+static void
+clap_application_finalize (GObject *object)
+{
+  ClapApplication *self = CLAP_APPLICATION (object);
+
+  g_free (self->api_key);
+  g_free (self->key_status);
+
+  G_OBJECT_CLASS (clap_application_parent_class)->finalize (object);
+}
+
+static void
+clap_application_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  ClapApplication *self = CLAP_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    case PROP_DEMO:
+      g_value_set_boolean (value, self->demo);
+      break;
+    case PROP_KEY_STATUS:
+      g_value_set_string (value, self->key_status);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+clap_application_class_init (ClapApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = clap_application_dispose;
+  object_class->finalize = clap_application_finalize;
+
+  clap_register_resource ();
+  object_class->get_property = clap_application_get_property;
+
+  app_class->startup = clap_application_startup;
+  app_class->activate = clap_application_activate;
+  app_class->handle_local_options = clap_application_handle_local_options;
+  app_class->shutdown = clap_application_shutdown;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, CLAP_TYPE_SESSION,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO] =
+    g_param_spec_boolean ("demo", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_KEY_STATUS] =
+    g_param_spec_string ("key-status", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+clap_application_init (ClapApplication *self)
+{
+  const GOptionEntry options[] = {
+    { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Run on the built-in simulator, whatever key is set"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and quit"), NULL },
+    { NULL }
+  };
+
+  self->settings = g_settings_new (APP_ID);
+  self->cancellable = g_cancellable_new ();
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+}

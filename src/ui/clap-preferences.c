@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clap-preferences"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "clap-preferences.h"
+#include "clap-request.h"
+
+/* Preferences: the key (to the keyring through the application, never to
+ * GSettings), the service address, files and behaviour (GSettings). */
+
+struct _ClapPreferences
+{
+  AdwPreferencesWindow  parent_instance;
+
+  ClapApplication      *app;
+  GSettings            *settings;
+
+  AdwPasswordEntryRow  *key_row;
+  AdwActionRow         *key_status_row;
+  GtkWidget            *forget_button;
+  AdwEntryRow          *base_url_row;
+  AdwActionRow         *folder_row;
+  GtkSpinButton        *cache_size;
+  GtkSpinButton        *cache_days;
+  GtkSwitch            *notifications_switch;
+  GtkSpinButton        *poll_interval;
+  GtkSpinButton        *max_requests;
+  GtkSpinButton        *max_downloads;
+};
+
+G_DEFINE_FINAL_TYPE (ClapPreferences, clap_preferences, ADW_TYPE_PREFERENCES_WINDOW)
+
+static void
+update_key_status (ClapPreferences *self)
+{
+  const char *status = clap_application_get_key_status (self->app);
+  gboolean has_key = clap_application_has_api_key (self->app);
+  gboolean from_env = clap_application_key_from_environment (self->app);
+
+  adw_action_row_set_subtitle (self->key_status_row, status ? status : "");
+  gtk_widget_set_visible (self->forget_button, has_key && !from_env);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->key_row), !from_env);
+}
+
+static void
+on_key_apply (ClapPreferences *self)
+{
+  const char *key = gtk_editable_get_text (GTK_EDITABLE (self->key_row));
+
+  if (key == NULL || *key == '\0')
+    return;
+
+  clap_application_set_api_key (self->app, key);
+  /* The key is not shown again, and not kept in the entry either. */
+  gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                    adw_toast_new (_("API key saved")));
+}
+
+static void
+on_forget_clicked (ClapPreferences *self)
+{
+  clap_application_set_api_key (self->app, NULL);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                    adw_toast_new (_("API key forgotten")));
+}
+
+static void
+on_base_url_apply (ClapPreferences *self)
+{
+  g_autofree char *url = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->base_url_row))));
+  g_autoptr(GError) error = NULL;
+
+  if (*url == '\0')
+    {
+      g_settings_reset (self->settings, "base-url");
+      return;
+    }
+
+  if (!clap_url_is_allowed (url, &error))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->base_url_row), "error");
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      return;
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->base_url_row), "error");
+  g_settings_set_string (self->settings, "base-url", url);
+}
+
+static void
+update_folder (ClapPreferences *self)
+{
+  g_autofree char *folder = g_settings_get_string (self->settings, "download-folder");
+  const char *shown = folder && *folder ? folder : g_get_user_special_dir (G_USER_DIRECTORY_VIDEOS);
+
+  adw_action_row_set_subtitle (self->folder_row, shown ? shown : g_get_home_dir ());
+}
+
+static void
+folder_response (GtkNativeDialog *dialog,
+                 int              response,
+                 ClapPreferences *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        g_settings_set_string (self->settings, "download-folder", path);
+    }
+
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+on_folder_clicked (ClapPreferences *self)
+{
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Download Folder"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), _("_Cancel"));
+
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (folder_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+clap_preferences_dispose (GObject *object)
+{
+  ClapPreferences *self = CLAP_PREFERENCES (object);
+
+  g_clear_object (&self->app);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CLAP_TYPE_PREFERENCES);
+
+  G_OBJECT_CLASS (clap_preferences_parent_class)->dispose (object);
+}
+
+static void
+clap_preferences_class_init (ClapPreferencesClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = clap_preferences_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/app/clapboard/Clapboard/ui/clap-preferences.ui");
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, key_row);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, key_status_row);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, forget_button);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, base_url_row);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, folder_row);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, cache_size);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, cache_days);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, poll_interval);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, max_requests);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, max_downloads);
+  gtk_widget_class_bind_template_callback (widget_class, on_key_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_forget_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_base_url_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_folder_clicked);
+}
+
+static void
+clap_preferences_init (ClapPreferences *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+ClapPreferences *
+clap_preferences_new (ClapApplication *app)
+{
+  ClapPreferences *self = g_object_new (CLAP_TYPE_PREFERENCES, NULL);
+  g_autofree char *base = NULL;
+
+  self->app = g_object_ref (app);
+  self->settings = g_object_ref (clap_application_get_settings (app));
+
+  base = g_settings_get_string (self->settings, "base-url");
+  gtk_editable_set_text (GTK_EDITABLE (self->base_url_row), base);
+
+  g_settings_bind (self->settings, "cache-size-mb",
+                   gtk_spin_button_get_adjustment (self->cache_size), "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "cache-max-days",
+                   gtk_spin_button_get_adjustment (self->cache_days), "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "poll-interval",
+                   gtk_spin_button_get_adjustment (self->poll_interval), "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "max-requests",
+                   gtk_spin_button_get_adjustment (self->max_requests), "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "max-downloads",
+                   gtk_spin_button_get_adjustment (self->max_downloads), "value", G_SETTINGS_BIND_DEFAULT);
+
+  g_signal_connect_object (self->settings, "changed::download-folder",
+                           G_CALLBACK (update_folder), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "notify::key-status", G_CALLBACK (update_key_status), self,
+                           G_CONNECT_SWAPPED);
+  update_folder (self);
+  update_key_status (self);
+
+  return self;
+}

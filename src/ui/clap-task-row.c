@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "clap-task-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "clap-task-row.h"
+#include "clap-thumbnailer.h"
+
+/* One take in the list: its first frame, prompt, model and options, state
+ * (with a spinner and the time elapsed while the service works), cost, and
+ * on failure the reason in words. Its buttons and context menu activate the
+ * window's take actions with the take's uid. Rows are recycled by the list,
+ * so everything here follows clap_task_row_set_task(). */
+
+struct _ClapTaskRow
+{
+  GtkWidget   parent_instance;
+
+  ClapTask   *task;
+  GMenu      *menu;
+  GtkWidget  *context_menu;
+  guint       tick_id;
+
+  GtkWidget  *box;
+  GtkPicture *thumbnail;
+  GtkWidget  *placeholder;
+  GtkSpinner *spinner;
+  GtkLabel   *prompt_label;
+  GtkLabel   *details_label;
+  GtkLabel   *state_label;
+  GtkProgressBar *progress_bar;
+  GtkLabel   *message_label;
+  GtkWidget  *preview_button;
+  GtkWidget  *save_button;
+  GtkWidget  *retry_button;
+  GtkMenuButton *menu_button;
+};
+
+G_DEFINE_FINAL_TYPE (ClapTaskRow, clap_task_row, GTK_TYPE_WIDGET)
+
+/* Thumbnails already loaded, by path: scrolling back must not reload them. */
+static GHashTable *texture_cache;
+#define TEXTURE_CACHE_MAX 400
+
+static GdkTexture *
+load_texture (const char *path)
+{
+  GdkTexture *texture;
+
+  if (texture_cache == NULL)
+    texture_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
+  texture = g_hash_table_lookup (texture_cache, path);
+  if (texture != NULL)
+    return g_object_ref (texture);
+
+  texture = gdk_texture_new_from_filename (path, NULL);
+  if (texture == NULL)
+    return NULL;
+
+  if (g_hash_table_size (texture_cache) >= TEXTURE_CACHE_MAX)
+    g_hash_table_remove_all (texture_cache);
+  g_hash_table_insert (texture_cache, g_strdup (path), g_object_ref (texture));
+  return texture;
+}
+
+static char *
+format_duration (gint64 ms)
+{
+  gint64 s = MAX (ms, 0) / 1000;
+
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60),
+                            (int) (s % 60));
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d", s / 60, (int) (s % 60));
+}
+
+static gint64
+started_ms (ClapTask *task)
+{
+  return clap_task_get_create_time (task) > 0 ? clap_task_get_create_time (task)
+                                               : clap_task_get_submit_time (task);
+}
+
+static void
+update_state (ClapTaskRow *self)
+{
+  ClapTask *task = self->task;
+  ClapTaskState state = clap_task_get_state (task);
+  gint64 now = g_get_real_time () / 1000;
+  g_autofree char *elapsed = format_duration (now - started_ms (task));
+  g_autofree char *text = NULL;
+  const char *tooltip = NULL;
+  gboolean busy;
+
+  switch (state)
+    {
+    case CLAP_TASK_STATE_SUBMITTING:
+      text = g_strdup (_("Submitting…"));
+      break;
+    case CLAP_TASK_STATE_PENDING:
+      text = g_strdup_printf (_("Queued · %s"), elapsed);
+      tooltip = _("Most takes are done in about 2½ minutes, 9 in 10 within 8 minutes.");
+      break;
+    case CLAP_TASK_STATE_PROCESSING:
+      text = g_strdup_printf (_("Generating · %s"), elapsed);
+      tooltip = _("Most takes are done in about 2½ minutes, 9 in 10 within 8 minutes.");
+      break;
+    case CLAP_TASK_STATE_COMPLETED:
+      {
+        g_autofree char *took = clap_task_get_complete_time (task) > 0
+                                ? format_duration (clap_task_get_complete_time (task) - started_ms (task))
+                                : NULL;
+        if (clap_task_get_local_file (task) != NULL)
+          text = took ? g_strdup_printf (_("Completed in %s"), took) : g_strdup (_("Completed"));
+        else if (clap_task_get_error_message (task) != NULL)
+          text = g_strdup (_("Completed · not downloaded"));
+        else
+          text = g_strdup (_("Completed · downloading…"));
+      }
+      break;
+    case CLAP_TASK_STATE_FAILED:
+      text = g_strdup (_("Failed · not charged"));
+      break;
+    case CLAP_TASK_STATE_INTERRUPTED:
+      text = g_strdup (_("Submission interrupted"));
+      break;
+    default:
+      text = g_strdup ("");
+    }
+
+  gtk_label_set_label (self->state_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), tooltip);
+
+  busy = state == CLAP_TASK_STATE_SUBMITTING || clap_task_state_is_active (state) ||
+         clap_task_needs_download (task);
+  gtk_spinner_set_spinning (self->spinner, busy && clap_task_get_error_message (task) == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy && clap_task_get_error_message (task) == NULL);
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "warning");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "success");
+  if (state == CLAP_TASK_STATE_FAILED)
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "error");
+  else if (state == CLAP_TASK_STATE_INTERRUPTED || clap_task_get_error_message (task) != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "warning");
+  else if (state == CLAP_TASK_STATE_COMPLETED && clap_task_get_local_file (task) != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "success");
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  ClapTaskRow *self = user_data;
+
+  if (self->task != NULL)
+    update_state (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The elapsed time moves once a second, and only on visible active rows. */
+static void
+update_tick (ClapTaskRow *self)
+{
+  gboolean active = self->task != NULL &&
+                    (clap_task_state_is_active (clap_task_get_state (self->task)) ||
+                     clap_task_get_state (self->task) == CLAP_TASK_STATE_SUBMITTING);
+
+  if (active && self->tick_id == 0)
+    {
+      self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+      g_source_set_name_by_id (self->tick_id, "[clap-task-row] elapsed");
+    }
+  else if (!active)
+    {
+      g_clear_handle_id (&self->tick_id, g_source_remove);
+    }
+}
+
+static void
+update_thumbnail (ClapTaskRow *self)
+{
+  ClapTask *task = self->task;
+  const char *path = clap_task_get_thumbnail_file (task);
+  g_autoptr(GdkTexture) texture = NULL;
+
+  if (path != NULL)
+    texture = load_texture (path);
+
+  gtk_picture_set_paintable (self->thumbnail, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (self->placeholder, texture == NULL &&
+                                             !gtk_spinner_get_spinning (self->spinner));
+
+  /* No thumbnail from the provider: the clip's first frame will do. */
+  if (texture == NULL && clap_task_get_local_file (task) != NULL)
+    clap_thumbnailer_request (task);
+}
+
+static void
+update_message (ClapTaskRow *self)
+{
+  ClapTask *task = self->task;
+  const char *message = clap_task_get_fail_message (task);
+  double progress = clap_task_get_progress (task);
+  gboolean downloading = clap_task_needs_download (task) && clap_task_get_error_message (task) == NULL;
+
+  if (message == NULL)
+    message = clap_task_get_error_message (task);
+
+  gtk_label_set_label (self->message_label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), downloading && progress > 0);
+  gtk_progress_bar_set_fraction (self->progress_bar, progress);
+}
+
+static void
+update_details (ClapTaskRow *self)
+{
+  g_autofree char *description = clap_task_dup_description (self->task);
+  g_autofree char *price = clap_price_format (clap_task_get_cost (self->task));
+  g_autofree char *text = g_strdup_printf ("%s · %s", description, price);
+  const char *prompt = clap_task_get_prompt (self->task);
+
+  gtk_label_set_label (self->prompt_label, prompt && *prompt ? prompt : _("(No prompt)"));
+  gtk_label_set_label (self->details_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->prompt_label), prompt);
+}
+
+static void
+append_item (GMenu      *section,
+             const char *label,
+             const char *action,
+             const char *uid)
+{
+  g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+  g_menu_item_set_action_and_target_value (item, action, g_variant_new_string (uid));
+  g_menu_append_item (section, item);
+}
+
+static void
+update_actions (ClapTaskRow *self)
+{
+  ClapTask *task = self->task;
+  ClapTaskState state = clap_task_get_state (task);
+  const char *uid = clap_task_get_uid (task);
+  gboolean has_file = clap_task_get_local_file (task) != NULL;
+  gboolean retry = state == CLAP_TASK_STATE_INTERRUPTED ||
+                   (state == CLAP_TASK_STATE_FAILED && clap_task_get_task_id (task) == NULL);
+  g_autoptr(GMenu) files = g_menu_new ();
+  g_autoptr(GMenu) copy = g_menu_new ();
+  g_autoptr(GMenu) take = g_menu_new ();
+
+  g_menu_remove_all (self->menu);
+
+  if (has_file)
+    {
+      append_item (files, _("_Preview"), "win.preview", uid);
+      append_item (files, _("_Save As…"), "win.save-as", uid);
+      append_item (files, _("_Open Containing Folder"), "win.open-folder", uid);
+    }
+  else if (state == CLAP_TASK_STATE_COMPLETED && clap_task_get_error_message (task) != NULL)
+    {
+      append_item (files, _("_Download Again"), "win.download", uid);
+    }
+
+  if (clap_task_get_task_id (task) != NULL)
+    append_item (copy, _("Copy Task _ID"), "win.copy-id", uid);
+  append_item (copy, _("Copy _Prompt"), "win.copy-prompt", uid);
+  append_item (take, _("_Reuse Settings"), "win.reuse", uid);
+  if (retry)
+    append_item (take, _("Send _Again…"), "win.retry", uid);
+  append_item (take, _("_Remove from History…"), "win.remove", uid);
+
+  if (g_menu_model_get_n_items (G_MENU_MODEL (files)) > 0)
+    g_menu_append_section (self->menu, NULL, G_MENU_MODEL (files));
+  g_menu_append_section (self->menu, NULL, G_MENU_MODEL (copy));
+  g_menu_append_section (self->menu, NULL, G_MENU_MODEL (take));
+
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->preview_button), "s", uid);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->save_button), "s", uid);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "s", uid);
+  gtk_widget_set_visible (self->preview_button, has_file);
+  gtk_widget_set_visible (self->save_button, has_file);
+  gtk_widget_set_visible (self->retry_button, retry);
+}
+
+static void
+update_all (ClapTaskRow *self)
+{
+  update_details (self);
+  update_state (self);
+  update_message (self);
+  update_thumbnail (self);
+  update_actions (self);
+  update_tick (self);
+}
+
+static void
+on_task_notify (ClapTask    *task,
+                GParamSpec  *pspec,
+                ClapTaskRow *self)
+{
+  const char *name = pspec->name;
+
+  if (g_str_equal (name, "progress"))
+    {
+      update_message (self);
+      return;
+    }
+
+  if (g_str_equal (name, "thumbnail-file"))
+    {
+      update_thumbnail (self);
+      return;
+    }
+
+  update_state (self);
+  update_message (self);
+  update_thumbnail (self);
+  update_actions (self);
+  update_tick (self);
+}
+
+ClapTaskRow *
+clap_task_row_new (void)
+{
+  return g_object_new (CLAP_TYPE_TASK_ROW, NULL);
+}
+
+ClapTask *
+clap_task_row_get_task (ClapTaskRow *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK_ROW (self), NULL);
+  return self->task;
+}
+
+void
+clap_task_row_set_task (ClapTaskRow *self,
+                        ClapTask    *task)
+{
+  g_return_if_fail (CLAP_IS_TASK_ROW (self));
+
+  if (self->task == task)
+    return;
+
+  if (self->task != NULL)
+    g_signal_handlers_disconnect_by_data (self->task, self);
+
+  g_set_object (&self->task, task);
+
+  if (task == NULL)
+    {
+      g_clear_handle_id (&self->tick_id, g_source_remove);
+      return;
+    }
+
+  g_signal_connect (task, "notify", G_CALLBACK (on_task_notify), self);
+  update_all (self);
+}
+
+static void
+on_right_click (GtkGestureClick *gesture,
+                int              n_press,
+                double           x,
+                double           y,
+                ClapTaskRow     *self)
+{
+  GdkRectangle rect = { (int) x, (int) y, 1, 1 };
+
+  if (self->task == NULL)
+    return;
+
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu), &rect);
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+static void
+clap_task_row_dispose (GObject *object)
+{
+  ClapTaskRow *self = CLAP_TASK_ROW (object);
+
+  clap_task_row_set_task (self, NULL);
+  g_clear_pointer (&self->context_menu, gtk_widget_unparent);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CLAP_TYPE_TASK_ROW);
+
+  G_OBJECT_CLASS (clap_task_row_parent_class)->dispose (object);
+}
+
+static void
+clap_task_row_finalize (GObject *object)
+{
+  ClapTaskRow *self = CLAP_TASK_ROW (object);
+
+  g_clear_object (&self->menu);
+
+  G_OBJECT_CLASS (clap_task_row_parent_class)->finalize (object);
+}
+
+static void
+clap_task_row_class_init (ClapTaskRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = clap_task_row_dispose;
+  object_class->finalize = clap_task_row_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/app/clapboard/Clapboard/ui/clap-task-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, box);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, thumbnail);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, placeholder);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, prompt_label);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, details_label);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, state_label);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, message_label);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, preview_button);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, save_button);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, menu_button);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "taskrow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+clap_task_row_init (ClapTaskRow *self)
+{
+  GtkGesture *gesture;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->menu = g_menu_new ();
+  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (self->menu));
+  self->context_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (self->menu));
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+  gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+  gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->preview_button), "win.preview");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->save_button), "win.save-task");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "win.retry");
+
+  gesture = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
+  g_signal_connect (gesture, "pressed", G_CALLBACK (on_right_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
+}
