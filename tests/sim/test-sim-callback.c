@@ -281,11 +281,12 @@ test_callback_gives_up (SimFixture    *fx,
   count = receiver->bodies->len;
   times = (gint64 *)receiver->times->data;
 
-  /* 4 quick attempts, then one every 60 ms until 1.8 s have gone by. */
-  g_assert_cmpuint (count, >=, 20);
-  g_assert_cmpuint (count, <=, 36);
-  g_assert_cmpint (times[count - 1] - times[0], <=, 1800 * 1000);
+  /* 4 quick attempts, then one every 60 ms until 1.8 s have gone by (a
+   * loaded machine fires timers late: fewer attempts, never more). */
+  g_assert_cmpuint (count, >=, 15);
+  g_assert_cmpuint (count, <=, 34);
   g_assert_cmpint (times[count - 1] - times[0], >=, 1500 * 1000);
+  g_assert_cmpint (times[count - 1] - times[0], <=, 2000 * 1000);
 
   sim_iterate_for (150);
   g_assert_cmpuint (receiver->bodies->len, ==, count);

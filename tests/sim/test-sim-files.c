@@ -454,7 +454,7 @@ test_results_ttl (SimFixture    *fx,
   g_autoptr(SimResponse) stale = NULL;
   g_autoptr(SimResponse) stale_thumbnail = NULL;
 
-  g_object_set (fx->server, "result-ttl-ms", 200, NULL);
+  g_object_set (fx->server, "result-ttl-ms", 400, NULL);
   id = completed_task (fx);
   video = g_strdup_printf ("/results/%s.mp4", id);
   thumbnail = g_strdup_printf ("/results/%s.jpg", id);
@@ -462,7 +462,7 @@ test_results_ttl (SimFixture    *fx,
   fresh = get_range (fx, video, NULL);
   g_assert_cmpuint (fresh->status, ==, SOUP_STATUS_OK);
 
-  sim_iterate_for (300);
+  sim_iterate_for (450);
   stale = get_range (fx, video, NULL);
   stale_thumbnail = get_range (fx, thumbnail, NULL);
   assert_storage_error (stale, SOUP_STATUS_FORBIDDEN, "AccessDenied");
