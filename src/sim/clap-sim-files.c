@@ -621,26 +621,30 @@ _clap_sim_upload_handler (SoupServer        *server,
   Put *put = g_object_get_data (G_OBJECT (msg), "clap-sim-put");
   g_autoptr(GError) error = NULL;
   g_autofree char *etag = NULL;
-  ClapSimFile *file;
+  ClapSimFile *file = NULL;
 
   g_return_if_fail (put != NULL);
 
   if (_clap_sim_fault_answer (self, msg, put->fault))
     return;
 
-  if (put->error_status == 0 && put->received != put->expected)
-    put_refuse (put, SOUP_STATUS_BAD_REQUEST, "IncompleteBody",
-                "The body has %" G_GINT64_FORMAT " bytes, the declared fileSize is %"
-                G_GINT64_FORMAT, (gint64)put->received, (gint64)put->expected);
+  if (put->error_status == 0)
+    {
+      /* The early handler accepted this PUT, so its file exists. */
+      file = g_hash_table_lookup (self->files, put->file_id);
+      g_assert (file != NULL);
 
-  if (put->error_status == 0 && !g_output_stream_close (put->out, NULL, &error))
-    put_refuse (put, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalError", "%s", error->message);
-
-  file = put->file_id != NULL ? g_hash_table_lookup (self->files, put->file_id) : NULL;
-
-  if (put->error_status == 0 && g_rename (put->part_path, file->path) != 0)
-    put_refuse (put, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalError", "%s",
-                g_strerror (errno));
+      if (put->received != put->expected)
+        put_refuse (put, SOUP_STATUS_BAD_REQUEST, "IncompleteBody",
+                    "The body has %" G_GINT64_FORMAT " bytes, the declared fileSize is %"
+                    G_GINT64_FORMAT, (gint64)put->received, (gint64)put->expected);
+      else if (!g_output_stream_close (put->out, NULL, &error))
+        put_refuse (put, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalError", "%s",
+                    error->message);
+      else if (g_rename (put->part_path, file->path) != 0)
+        put_refuse (put, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalError", "%s",
+                    g_strerror (errno));
+    }
 
   if (put->error_status != 0)
     {
