@@ -274,6 +274,21 @@ set_error (ClapPlayer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
 }
 
+static GError *
+missing_decoder_error (ClapPlayer *self)
+{
+  if (self->missing_plugin != NULL)
+    return g_error_new (CLAP_PLAYER_ERROR, CLAP_PLAYER_ERROR_MISSING_DECODER,
+                        /* Translators: %s names a GStreamer plugin, e.g. “H.265 (Main Profile) decoder” */
+                        _("This clip needs a %s, which is not installed. Install the "
+                          "GStreamer plugins for it (gstreamer1.0-libav) and try again."),
+                        self->missing_plugin);
+
+  return g_error_new_literal (CLAP_PLAYER_ERROR, CLAP_PLAYER_ERROR_MISSING_DECODER,
+                              _("A decoder for this clip is not installed. Install the "
+                                "GStreamer plugins for it (gstreamer1.0-libav) and try again."));
+}
+
 /* Turns what GStreamer says into what the person can act on. */
 static GError *
 error_from_message (ClapPlayer *self,
@@ -300,18 +315,7 @@ error_from_message (ClapPlayer *self,
           && gst_error->code == GST_CORE_ERROR_MISSING_PLUGIN)
       || (gst_error->domain == GST_STREAM_ERROR
           && gst_error->code == GST_STREAM_ERROR_CODEC_NOT_FOUND))
-    {
-      if (self->missing_plugin != NULL)
-        return g_error_new (CLAP_PLAYER_ERROR, CLAP_PLAYER_ERROR_MISSING_DECODER,
-                            /* Translators: %s names a GStreamer plugin, e.g. “H.265 decoder” */
-                            _("This clip needs a %s, which is not installed. Install the "
-                              "GStreamer plugins for it (gstreamer1.0-libav) and try again."),
-                            self->missing_plugin);
-
-      return g_error_new_literal (CLAP_PLAYER_ERROR, CLAP_PLAYER_ERROR_MISSING_DECODER,
-                                  _("A decoder for this clip is not installed. Install the "
-                                    "GStreamer plugins for it (gstreamer1.0-libav) and try again."));
-    }
+    return missing_decoder_error (self);
 
   if (gst_error->domain == GST_STREAM_ERROR
       && (gst_error->code == GST_STREAM_ERROR_TYPE_NOT_FOUND
@@ -348,8 +352,9 @@ fall_back_to_silent_audio (ClapPlayer *self)
 {
   GstElement *fake_sink;
   gint64 position = self->position;
+  g_autofree char *uri = NULL;
 
-  if (self->audio_fallback)
+  if (self->audio_fallback || self->file == NULL)
     return FALSE;
 
   fake_sink = gst_element_factory_make ("fakesink", "clap-silent-audio-sink");
@@ -361,12 +366,36 @@ fall_back_to_silent_audio (ClapPlayer *self)
 
   stop_pipeline (self);
   g_object_set (fake_sink, "sync", TRUE, NULL);
-  g_object_set (self->playbin, "audio-sink", fake_sink, NULL);
+
+  /* A failed start uses up playbin's uri: give it again. */
+  uri = g_file_get_uri (self->file);
+  g_object_set (self->playbin, "audio-sink", fake_sink, "uri", uri, NULL);
 
   self->seek_target = position > 0 ? position : -1;
   gst_element_set_state (self->playbin, self->playing ? GST_STATE_PLAYING : GST_STATE_PAUSED);
 
   return TRUE;
+}
+
+/* A file whose picture cannot be decoded still prerolls when it has
+ * sound; for a video preview that is a failure all the same. */
+static gboolean
+check_has_video (ClapPlayer *self)
+{
+  int n_video = 0;
+
+  g_object_get (self->playbin, "n-video", &n_video, NULL);
+  if (n_video > 0)
+    return TRUE;
+
+  if (self->missing_plugin != NULL)
+    set_error (self, missing_decoder_error (self));
+  else
+    set_error (self, g_error_new_literal (CLAP_PLAYER_ERROR, CLAP_PLAYER_ERROR_NOT_VIDEO,
+                                          _("This file has no picture. Choose a video file, "
+                                            "such as an MP4 clip.")));
+
+  return FALSE;
 }
 
 static void
@@ -437,6 +466,10 @@ on_bus_message (GstBus     *bus,
       break;
 
     case GST_MESSAGE_ASYNC_DONE:
+      if (GST_MESSAGE_SRC (message) != GST_OBJECT (self->playbin))
+        break;
+      if (!self->prerolled && !check_has_video (self))
+        break;
       self->prerolled = TRUE;
       self->seeking = FALSE;
       update_duration_from_pipeline (self);
