@@ -280,9 +280,13 @@ update_actions (ClapTaskRow *self)
   g_menu_append_section (self->menu, NULL, G_MENU_MODEL (copy));
   g_menu_append_section (self->menu, NULL, G_MENU_MODEL (take));
 
+  /* The target first: a name without its target would be a mismatch. */
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->preview_button), "s", uid);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->save_button), "s", uid);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "s", uid);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->preview_button), "win.preview");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->save_button), "win.save-task");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "win.retry");
   gtk_widget_set_visible (self->preview_button, has_file);
   gtk_widget_set_visible (self->save_button, has_file);
   gtk_widget_set_visible (self->retry_button, retry);
@@ -445,9 +449,6 @@ clap_task_row_init (ClapTaskRow *self)
   gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
   gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
 
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->preview_button), "win.preview");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->save_button), "win.save-task");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "win.retry");
 
   gesture = gtk_gesture_click_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);

@@ -159,14 +159,24 @@ save_as_response (GtkNativeDialog *dialog,
 {
   Copy *pending = user_data;
 
+  g_debug ("Save As answered %d", response);
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      copy_to (pending->window, pending->task, file);
+
+      g_debug ("Save As to %s", file ? g_file_peek_path (file) : "(none)");
+      if (file != NULL)
+        copy_to (pending->window, pending->task, file);
     }
 
   copy_free (pending);
   g_object_unref (dialog);
+}
+
+static void
+forget_chooser (ClapWindow *self)
+{
+  g_object_set_data (G_OBJECT (self), "clap-save-chooser", NULL);
 }
 
 /* Saves @task's clip: into the download folder at once, or asking where. */
@@ -210,13 +220,28 @@ _clap_window_save_task (ClapWindow *self,
     gtk_file_filter_set_name (filter, _("MP4 videos"));
     gtk_file_filter_add_mime_type (filter, "video/mp4");
     gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL);
+    /* Start in the download folder, or the nearest folder of it that exists:
+     * the chooser shows an error for a missing one. */
+    {
+      g_autoptr(GFile) start = g_object_ref (folder);
+
+      while (!g_file_query_exists (start, NULL) && g_file_has_parent (start, NULL))
+        {
+          GFile *parent = g_file_get_parent (start);
+          g_object_unref (start);
+          start = parent;
+        }
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), start, NULL);
+    }
     gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
     gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
 
     pending->window = g_object_ref (self);
     pending->task = g_object_ref (task);
     g_signal_connect (dialog, "response", G_CALLBACK (save_as_response), pending);
+    /* Tests answer the chooser through it, as a portal would. */
+    g_object_set_data (G_OBJECT (self), "clap-save-chooser", dialog);
+    g_signal_connect_swapped (dialog, "response", G_CALLBACK (forget_chooser), self);
     gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
   }
 }

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "clap-application.h"
+#include "clap-resources.h"
+#include "clap-sim-server.h"
+#include "clap-task-row.h"
+#include "clap-window-private.h"
+
+/* The real window, against the in-process simulator, driven as a person
+ * would: compose, generate, watch the take, preview it, save it, and see
+ * the errors a person must see. */
+
+typedef struct {
+  ClapApplication *app;
+  ClapSimServer   *sim;
+  char            *base;
+  char            *dir;
+  ClapWindow      *window;
+} Fixture;
+
+static ClapApplication *app;
+
+static void
+wait_for (gboolean  (*cond) (gpointer),
+          gpointer    data,
+          guint       seconds,
+          const char *what)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static ClapSession *
+make_session (Fixture    *fx,
+              const char *key)
+{
+  g_autofree char *db = g_build_filename (fx->dir, "history.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (db, &error);
+  g_autoptr(ClapClient) client = clap_client_new (fx->base, key, &error);
+  ClapSession *session;
+
+  g_assert_no_error (error);
+  clap_client_set_retry_policy (client, 3, 20, 40);
+  session = clap_session_new (store, client, NULL);
+  clap_poller_set_interval (clap_session_get_poller (session), 50, 200);
+  return session;
+}
+
+static void
+setup (Fixture       *fx,
+       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fx->dir = g_dir_make_tmp ("clap-ui-XXXXXX", NULL);
+  fx->sim = clap_sim_server_new ();
+  g_object_set (fx->sim, "pending-ms", 150, "processing-ms", 500, NULL);
+  g_assert_true (clap_sim_server_listen (fx->sim, 0, &error));
+  fx->base = clap_sim_server_dup_base_url (fx->sim);
+
+  fx->window = clap_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (fx->window), 1100, 800);
+  gtk_window_present (GTK_WINDOW (fx->window));
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+teardown (Fixture       *fx,
+          gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (fx->window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&fx->sim);
+  rm_rf (fx->dir);
+  g_free (fx->dir);
+  g_free (fx->base);
+}
+
+static ClapTask *
+first_task (Fixture *fx)
+{
+  GListModel *model = G_LIST_MODEL (clap_session_get_store (fx->window->session));
+  g_autoptr(ClapTask) task = g_list_model_get_n_items (model) > 0 ? g_list_model_get_item (model, 0)
+                                                                  : NULL;
+  return task;
+}
+
+static gboolean
+is_downloaded (gpointer data)
+{
+  ClapTask *task = first_task (data);
+  return task != NULL && clap_task_get_local_file (task) != NULL;
+}
+
+static gboolean
+is_failed (gpointer data)
+{
+  ClapTask *task = first_task (data);
+  return task != NULL && clap_task_get_state (task) == CLAP_TASK_STATE_FAILED;
+}
+
+/* Depth-first search of the widget tree for a label containing @text. */
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
+      strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct {
+  GtkWidget  *root;
+  const char *text;
+} LabelQuery;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelQuery *q = data;
+  return find_label (q->root, q->text) != NULL;
+}
+
+static ClapTaskRow *
+find_row (GtkWidget *root)
+{
+  if (CLAP_IS_TASK_ROW (root))
+    return CLAP_TASK_ROW (root);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      ClapTaskRow *found = find_row (child);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+player_shows_frame (gpointer data)
+{
+  ClapWindow *window = data;
+  GdkPaintable *paintable = clap_player_get_paintable (window->player);
+
+  return clap_player_get_playing (window->player) &&
+         gdk_paintable_get_intrinsic_width (paintable) > 0;
+}
+
+typedef struct {
+  GFile *file;
+} Exists;
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_query_exists (((Exists *) data)->file, NULL);
+}
+
+static void
+test_generate_preview_save (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = make_session (fx, "window-key");
+  ClapRequest *request;
+  ClapTask *task;
+  ClapTaskRow *row;
+  LabelQuery completed = { GTK_WIDGET (fx->window), "Completed in" };
+  GdkPaintable *paintable;
+  g_autofree char *saved_dir = g_build_filename (fx->dir, "saved", NULL);
+  g_autofree char *uid = NULL;
+  g_autoptr(GFile) saved = NULL;
+  g_autofree char *name = NULL;
+
+  clap_window_set_session (fx->window, session, FALSE);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (fx->window->takes_stack), ==, "empty");
+
+  /* compose: the composer's live request is what the person edits */
+  request = clap_composer_get_request (fx->window->composer);
+  clap_request_set_model (request, "kling-v3");
+  clap_request_set_prompt (request, "A paper boat on a rainy street");
+  clap_request_set_duration (request, 3);
+
+  /* Ctrl+Enter */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (fx->window->takes_stack), ==, "list");
+
+  wait_for (is_downloaded, fx, 60, "the take to complete and download");
+  task = first_task (fx);
+  g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_COMPLETED);
+  wait_for (label_shown, &completed, 10, "the row to say Completed");
+
+  row = find_row (GTK_WIDGET (fx->window->takes_view));
+  g_assert_nonnull (row);
+  g_assert_true (clap_task_row_get_task (row) == task);
+
+  /* preview: the player plays, and frames of the clip's size arrive */
+  uid = g_strdup (clap_task_get_uid (task));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.preview", "s", uid));
+  wait_for (player_shows_frame, fx->window, 30, "the player to show a frame");
+  paintable = clap_player_get_paintable (fx->window->player);
+  /* the simulator renders 16:9 clips at 320×180 */
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 320);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), ==, 180);
+  g_assert_true (gtk_revealer_get_reveal_child (fx->window->preview_revealer));
+
+  /* save to the download folder (one click) */
+  g_settings_set_string (fx->window->settings, "download-folder", saved_dir);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.save", NULL));
+  {
+    g_autoptr(GFile) folder = g_file_new_for_path (saved_dir);
+    g_autoptr(GFileEnumerator) e = NULL;
+    LabelQuery toast = { GTK_WIDGET (fx->window), "Saved" };
+
+    wait_for (label_shown, &toast, 10, "the saved toast");
+    e = g_file_enumerate_children (folder, G_FILE_ATTRIBUTE_STANDARD_NAME, 0, NULL, NULL);
+    g_assert_nonnull (e);
+    {
+      g_autoptr(GFileInfo) info = g_file_enumerator_next_file (e, NULL, NULL);
+      g_assert_nonnull (info);
+      name = g_strdup (g_file_info_get_name (info));
+    }
+  }
+  g_assert_true (g_str_has_suffix (name, "A paper boat on a rainy street.mp4"));
+  g_assert_cmpint (clap_task_get_saved_time (task), >, 0);
+  g_settings_reset (fx->window->settings, "download-folder");
+
+  /* close the preview: the pipeline stops */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.close-preview", NULL));
+  g_assert_false (clap_player_get_playing (fx->window->player));
+}
+
+static GtkWindow *
+find_toplevel_of_type (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  return find_toplevel_of_type (GTK_TYPE_FILE_CHOOSER_DIALOG) != NULL;
+}
+
+typedef struct {
+  GtkWindow *chooser;
+  GFile     *want;
+} ChooserQuery;
+
+static gboolean
+chooser_has_file (gpointer data)
+{
+  ChooserQuery *q = data;
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (q->chooser));
+
+  return file != NULL && g_file_equal (file, q->want);
+}
+
+static void
+test_save_as (Fixture       *fx,
+              gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = make_session (fx, "window-key");
+  ClapRequest *request = clap_composer_get_request (fx->window->composer);
+  g_autofree char *target_dir = g_build_filename (fx->dir, "elsewhere", NULL);
+  g_autofree char *target = g_build_filename (target_dir, "my clip.mp4", NULL);
+  g_autoptr(GFile) folder = g_file_new_for_path (target_dir);
+  g_autoptr(GFile) file = g_file_new_for_path (target);
+  Exists exists = { file };
+  GtkWindow *chooser;
+  gpointer native;
+  ClapTask *task;
+
+  g_assert_true (g_file_make_directory (folder, NULL, NULL));
+  clap_window_set_session (fx->window, session, FALSE);
+  clap_request_set_model (request, "kling-v2-6");
+  clap_request_set_prompt (request, "A kite");
+  clap_request_set_duration (request, 5);
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL);
+  wait_for (is_downloaded, fx, 60, "the take to download");
+  task = first_task (fx);
+
+  /* Save As… opens the file chooser; answer it as a person would */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.save-as", "s",
+                                             clap_task_get_uid (task)));
+  wait_for (chooser_shown, NULL, 10, "the file chooser");
+  chooser = find_toplevel_of_type (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  native = g_object_get_data (G_OBJECT (fx->window), "clap-save-chooser");
+  g_assert_true (GTK_IS_FILE_CHOOSER_NATIVE (native));
+  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (native), folder, NULL));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "my clip.mp4");
+  {
+    ChooserQuery q = { chooser, file };
+    wait_for (chooser_has_file, &q, 10, "the chooser to take the folder and name");
+  }
+  /* The chooser answers: in a sandbox the portal does this; here the
+   * native dialog relays its fallback dialog's answer the same way. */
+  gtk_native_dialog_hide (GTK_NATIVE_DIALOG (native));
+  g_signal_emit_by_name (native, "response", GTK_RESPONSE_ACCEPT);
+
+  wait_for (file_exists, &exists, 10, "the saved copy");
+  {
+    g_autofree char *a = NULL, *b = NULL;
+    gsize la = 0, lb = 0;
+
+    g_assert_true (g_file_get_contents (clap_task_get_local_file (task), &a, &la, NULL));
+    /* the copy may still be being written: wait for the toast */
+    {
+      LabelQuery toast = { GTK_WIDGET (fx->window), "Saved" };
+      wait_for (label_shown, &toast, 10, "the saved toast");
+    }
+    g_assert_true (g_file_get_contents (target, &b, &lb, NULL));
+    g_assert_cmpmem (a, la, b, lb);
+  }
+}
+
+static void
+test_balance_error (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = make_session (fx, "sim-no-balance");
+  ClapRequest *request = clap_composer_get_request (fx->window->composer);
+  LabelQuery toast = { GTK_WIDGET (fx->window), "balance is too low" };
+  LabelQuery row_message = { GTK_WIDGET (fx->window->takes_view), "Add credits" };
+
+  clap_window_set_session (fx->window, session, FALSE);
+  clap_request_set_model (request, "kling-v2-6");
+  clap_request_set_prompt (request, "Too expensive");
+  clap_request_set_duration (request, 5);
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL);
+
+  wait_for (is_failed, fx, 30, "the take to fail");
+  wait_for (label_shown, &toast, 10, "a toast naming the balance");
+  wait_for (label_shown, &row_message, 10, "the row to explain the failure");
+  g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_CREATE), ==, 1);
+}
+
+static void
+test_search_and_filter (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = make_session (fx, "window-key");
+  ClapRequest *request = clap_composer_get_request (fx->window->composer);
+  const char *prompts[] = { "A red fox", "A blue whale [sim:fail]", "A red balloon" };
+  GListModel *shown = G_LIST_MODEL (fx->window->filtered);
+
+  clap_window_set_session (fx->window, session, FALSE);
+  clap_request_set_model (request, "kling-v2-6");
+  clap_request_set_duration (request, 5);
+  for (guint i = 0; i < G_N_ELEMENTS (prompts); i++)
+    {
+      clap_request_set_prompt (request, prompts[i]);
+      gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 3);
+
+  /* Ctrl+F, then words */
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.search", NULL);
+  g_assert_true (gtk_search_bar_get_search_mode (fx->window->search_bar));
+  gtk_editable_set_text (GTK_EDITABLE (fx->window->search_entry), "RED");
+  g_signal_emit_by_name (fx->window->search_entry, "search-changed");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 2);
+
+  gtk_editable_set_text (GTK_EDITABLE (fx->window->search_entry), "zebra");
+  g_signal_emit_by_name (fx->window->search_entry, "search-changed");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (fx->window->takes_stack), ==, "no-results");
+
+  gtk_editable_set_text (GTK_EDITABLE (fx->window->search_entry), "");
+  g_signal_emit_by_name (fx->window->search_entry, "search-changed");
+
+  /* by state, once the failing one failed */
+  {
+    gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    gboolean failed = FALSE;
+
+    while (!failed)
+      {
+        GListModel *all = G_LIST_MODEL (clap_session_get_store (session));
+
+        for (guint i = 0; i < g_list_model_get_n_items (all); i++)
+          {
+            g_autoptr(ClapTask) t = g_list_model_get_item (all, i);
+            failed |= clap_task_get_state (t) == CLAP_TASK_STATE_FAILED;
+          }
+        g_assert_cmpint (g_get_monotonic_time (), <, end);
+        g_main_context_iteration (NULL, FALSE);
+      }
+  }
+  gtk_drop_down_set_selected (fx->window->state_filter, 3 /* Failed */);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1);
+  gtk_drop_down_set_selected (fx->window->state_filter, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 3);
+}
+
+static void
+test_demo_badge (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = make_session (fx, "demo");
+
+  clap_window_set_session (fx->window, session, TRUE);
+  g_assert_true (gtk_widget_get_visible (fx->window->demo_badge));
+  g_assert_true (gtk_revealer_get_reveal_child (fx->window->demo_banner));
+
+  clap_window_set_session (fx->window, session, FALSE);
+  g_assert_false (gtk_widget_get_visible (fx->window->demo_badge));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("clap-ui-data-XXXXXX", NULL);
+  int status;
+
+  g_setenv ("CLAPBOARD_DATA_DIR", data_dir, TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  app = clap_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+#define ADD(path, func) g_test_add ("/ui/window/" path, Fixture, NULL, setup, func, teardown)
+  ADD ("generate-preview-save", test_generate_preview_save);
+  ADD ("save-as", test_save_as);
+  ADD ("balance-error", test_balance_error);
+  ADD ("search-and-filter", test_search_and_filter);
+  ADD ("demo-badge", test_demo_badge);
+
+  status = g_test_run ();
+  g_clear_object (&app);
+  rm_rf (data_dir);
+  return status;
+}
