@@ -3,6 +3,7 @@
 
 #include "clap-composer.h"
 #include "clap-player.h"
+#include "clap-split-view.h"
 #include "clap-window.h"
 
 G_BEGIN_DECLS
@@ -25,7 +26,7 @@ struct _ClapWindow
   AdwWindowTitle       *window_title;
   GtkWidget            *demo_badge;
   GtkRevealer          *demo_banner;
-  GtkPaned             *paned;
+  ClapSplitView        *split_view;
   ClapComposer         *composer;
   GtkRevealer          *preview_revealer;
   GtkLabel             *preview_title;

@@ -15,8 +15,6 @@
 
 G_DEFINE_FINAL_TYPE (ClapWindow, clap_window, ADW_TYPE_APPLICATION_WINDOW)
 
-#define NARROW_WIDTH 760
-
 enum {
   STATE_ALL,
   STATE_ACTIVE,
@@ -259,34 +257,6 @@ unbind_row (GtkSignalListItemFactory *factory,
   clap_task_row_set_task (CLAP_TASK_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
-/* Below NARROW_WIDTH the composer sits above the takes. */
-static void
-on_width_changed (ClapWindow *self)
-{
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-  GtkOrientation orientation;
-
-  if (width <= 0)
-    gtk_window_get_default_size (GTK_WINDOW (self), &width, NULL);
-
-  orientation = width < NARROW_WIDTH ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL;
-  if (gtk_orientable_get_orientation (GTK_ORIENTABLE (self->paned)) != orientation)
-    {
-      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->paned), orientation);
-      gtk_paned_set_position (self->paned, orientation == GTK_ORIENTATION_VERTICAL ? 360 : 420);
-    }
-}
-
-static void
-clap_window_size_allocate (GtkWidget *widget,
-                           int        width,
-                           int        height,
-                           int        baseline)
-{
-  GTK_WIDGET_CLASS (clap_window_parent_class)->size_allocate (widget, width, height, baseline);
-  on_width_changed (CLAP_WINDOW (widget));
-}
-
 static gboolean
 clap_window_close_request (GtkWindow *window)
 {
@@ -343,10 +313,10 @@ clap_window_class_init (ClapWindowClass *klass)
 
   object_class->dispose = clap_window_dispose;
   object_class->finalize = clap_window_finalize;
-  widget_class->size_allocate = clap_window_size_allocate;
   window_class->close_request = clap_window_close_request;
 
   g_type_ensure (CLAP_TYPE_COMPOSER);
+  g_type_ensure (CLAP_TYPE_SPLIT_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/app/clapboard/Clapboard/ui/clap-window.ui");
@@ -354,7 +324,7 @@ clap_window_class_init (ClapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, demo_badge);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, demo_banner);
-  gtk_widget_class_bind_template_child (widget_class, ClapWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, ClapWindow, split_view);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, preview_revealer);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, preview_title);
