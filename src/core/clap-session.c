@@ -601,7 +601,8 @@ download_done (GObject      *source,
                gpointer      user_data)
 {
   Download *download = user_data;
-  ClapSession *self = download->session;
+  /* The download may hold the last reference to the session. */
+  g_autoptr(ClapSession) self = g_object_ref (download->session);
   ClapTask *task = download->task;
   g_autoptr(GError) error = NULL;
 
