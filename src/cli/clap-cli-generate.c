@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "clap-cli.h"
+#include "clap-session.h"
 #include "clap-transfer.h"
 
 /* generate and cost: the options of a request, read from the command line
@@ -341,15 +342,19 @@ out:
 
 /* generate ---------------------------------------------------------------- */
 
+/* The take goes through the same ClapSession as in the window: written to
+ * the shared history before it is sent, never resent by itself, polled,
+ * and its result downloaded into the results folder at once; --output
+ * then copies it from there. */
+
 typedef struct {
   ClapCli     *cli;
   Options     *options;
-  ClapRequest *request;
   ClapTask    *task;
-  ClapPoller  *poller;
+  GError      *error;      /* the last error the session reported for the take */
   guint        tick_id;
   guint        timeout_id;
-  gboolean     creating;
+  gboolean     announced;  /* the task id is printed */
   int          shown_state;
 } Generate;
 
@@ -358,9 +363,10 @@ show_state (Generate *g)
 {
   ClapTaskState state = clap_task_get_state (g->task);
   gint64 seconds = (g_get_monotonic_time () - g->cli->started_us) / G_USEC_PER_SEC;
+  const char *id = clap_task_get_task_id (g->task);
 
   clap_cli_progress (g->cli, "%s %s — %" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT,
-                     clap_task_get_task_id (g->task), clap_task_state_get_label (state),
+                     id ? id : "", clap_task_state_get_label (state),
                      seconds / 60, seconds % 60);
 }
 
@@ -386,153 +392,144 @@ timeout_cb (gpointer user_data)
 }
 
 static void
-on_task_changed (ClapPoller *poller,
-                 ClapTask   *task,
-                 Generate   *g)
+finish_completed (Generate *g)
 {
-  /* Without a terminal, one line per state, not per answer. */
-  if (!g->cli->stderr_is_tty && g->shown_state != (int) clap_task_get_state (task))
+  const char * const *urls = clap_task_get_result_urls (g->task);
+
+  if (g->options->output == NULL)
     {
-      g->shown_state = clap_task_get_state (task);
-      show_state (g);
-    }
-}
-
-static void
-on_task_finished (ClapPoller *poller,
-                  ClapTask   *task,
-                  Generate   *g)
-{
-  const char * const *urls = clap_task_get_result_urls (task);
-
-  g_clear_handle_id (&g->tick_id, g_source_remove);
-  g_clear_handle_id (&g->timeout_id, g_source_remove);
-  clap_cli_progress_end (g->cli);
-
-  if (clap_task_get_state (task) != CLAP_TASK_STATE_COMPLETED)
-    {
-      g_printerr (_("clapboard-cli: the take failed: %s\n"),
-                  clap_task_get_fail_message (task) ? clap_task_get_fail_message (task) : "");
-      clap_cli_quit (g->cli, CLAP_EXIT_TASK_FAILED);
-      return;
-    }
-
-  if (urls == NULL)
-    {
-      g_printerr ("%s\n", _("clapboard-cli: the take completed without a result."));
-      clap_cli_quit (g->cli, CLAP_EXIT_NETWORK);
-      return;
-    }
-
-  if (g->options->output != NULL)
-    {
-      clap_cli_download_result (g->cli, urls[0], g->options->output, g->options->force);
-      return;
-    }
-
-  for (guint i = 0; urls[i] != NULL; i++)
-    g_print ("%s\n", urls[i]);
-  clap_cli_quit (g->cli, CLAP_EXIT_OK);
-}
-
-static void
-on_poll_error (ClapPoller *poller,
-               ClapTask   *task,
-               GError     *error,
-               Generate   *g)
-{
-  clap_cli_quit (g->cli, clap_cli_fail (g->cli, error));
-}
-
-static void
-start_waiting (Generate *g)
-{
-  const char *poll_ms = g_getenv ("CLAPBOARD_POLL_MS");
-
-  g->poller = clap_poller_new (g->cli->client);
-  if (poll_ms != NULL)
-    {
-      guint first = (guint) g_ascii_strtoull (poll_ms, NULL, 10);
-      clap_poller_set_interval (g->poller, first, first * 4);
-    }
-
-  g_signal_connect (g->poller, "task-changed", G_CALLBACK (on_task_changed), g);
-  g_signal_connect (g->poller, "task-finished", G_CALLBACK (on_task_finished), g);
-  g_signal_connect (g->poller, "error", G_CALLBACK (on_poll_error), g);
-
-  g->shown_state = clap_task_get_state (g->task);
-  show_state (g);
-  if (g->cli->stderr_is_tty && !g->cli->quiet)
-    g->tick_id = g_timeout_add_seconds (1, tick_cb, g);
-  if (g->options->timeout > 0)
-    g->timeout_id = g_timeout_add_seconds ((guint) g->options->timeout, timeout_cb, g);
-
-  clap_poller_add (g->poller, g->task);
-}
-
-static void
-created (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Generate *g = user_data;
-  g_autoptr(ClapTaskInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g->creating = FALSE;
-  info = clap_client_create_finish (CLAP_CLIENT (source), result, &error);
-  if (info == NULL)
-    {
-      int code = clap_cli_fail (g->cli, error);
-
-      /* The request left but no clear answer came back: it may exist, and
-       * be charged. Say so, and never send it again by ourselves. */
-      if (code == CLAP_EXIT_NETWORK &&
-          !g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_RATE_LIMITED))
-        {
-          g_printerr ("%s\n", _("clapboard-cli: the request may have reached the service and "
-                                "been charged. Check your apimodels.app dashboard before trying "
-                                "again."));
-          code = CLAP_EXIT_UNCERTAIN;
-        }
-
-      clap_cli_quit (g->cli, code);
-      return;
-    }
-
-  clap_task_apply_info (g->task, info);
-  g_print ("%s\n", info->task_id);
-  fflush (stdout);
-
-  if (!g->options->wait)
-    {
+      for (guint i = 0; urls != NULL && urls[i] != NULL; i++)
+        g_print ("%s\n", urls[i]);
       clap_cli_quit (g->cli, CLAP_EXIT_OK);
       return;
     }
 
-  start_waiting (g);
+  {
+    g_autoptr(GFile) source = g_file_new_for_path (clap_task_get_local_file (g->task));
+    g_autoptr(GFile) destination = g_file_new_for_commandline_arg (g->options->output);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = g_file_get_path (destination);
+
+    if (!g_file_copy (source, destination, g->options->force ? G_FILE_COPY_OVERWRITE : 0,
+                      NULL, NULL, NULL, &error))
+      {
+        if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+          g_printerr (_("clapboard-cli: “%s” already exists; use --force to replace it. The clip "
+                        "is kept in %s\n"), g->options->output, clap_task_get_local_file (g->task));
+        else
+          g_printerr (_("clapboard-cli: “%s” could not be written: %s. The clip is kept in %s\n"),
+                      g->options->output, error->message, clap_task_get_local_file (g->task));
+        clap_cli_quit (g->cli, CLAP_EXIT_DISK);
+        return;
+      }
+
+    clap_task_set_saved_time (g->task, g_get_real_time () / 1000);
+    g_print ("%s\n", path);
+    clap_cli_quit (g->cli, CLAP_EXIT_OK);
+  }
 }
 
 static void
-uploaded (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+on_task_notify (ClapTask   *task,
+                GParamSpec *pspec,
+                Generate   *g)
 {
-  Generate *g = user_data;
-  g_autoptr(GError) error = NULL;
+  ClapTaskState state = clap_task_get_state (task);
 
-  if (!clap_transfer_upload_inputs_finish (CLAP_CLIENT (source), result, &error))
+  if (g_str_equal (pspec->name, "progress"))
     {
-      int code = clap_cli_fail (g->cli, error);
-
-      /* An upload failure costs nothing: nothing was created. */
-      clap_cli_quit (g->cli, code);
+      if (g->options->wait && clap_task_needs_download (task))
+        clap_cli_progress (g->cli, _("Downloading… %.0f%%"), 100 * clap_task_get_progress (task));
       return;
     }
 
-  clap_cli_progress (g->cli, "%s", _("Submitting…"));
-  g->creating = TRUE;
-  clap_client_create_async (g->cli->client, g->request, g->cli->cancellable, created, g);
+  if (state == CLAP_TASK_STATE_SUBMITTING)
+    return;
+
+  if (!g->announced && clap_task_get_task_id (task) != NULL)
+    {
+      g->announced = TRUE;
+      clap_cli_progress_end (g->cli);
+      g_print ("%s\n", clap_task_get_task_id (task));
+      fflush (stdout);
+      if (!g->options->wait)
+        {
+          clap_cli_quit (g->cli, CLAP_EXIT_OK);
+          return;
+        }
+      if (g->cli->stderr_is_tty && !g->cli->quiet)
+        g->tick_id = g_timeout_add_seconds (1, tick_cb, g);
+      if (g->options->timeout > 0)
+        g->timeout_id = g_timeout_add_seconds ((guint) g->options->timeout, timeout_cb, g);
+    }
+
+  /* Without a terminal, one line per state, not per answer. */
+  if (g->options->wait && !g->cli->stderr_is_tty && g->shown_state != (int) state)
+    {
+      g->shown_state = state;
+      show_state (g);
+    }
+
+  switch (state)
+    {
+    case CLAP_TASK_STATE_INTERRUPTED:
+      clap_cli_progress_end (g->cli);
+      g_printerr ("clapboard-cli: %s\n", clap_task_get_fail_message (task));
+      clap_cli_quit (g->cli, CLAP_EXIT_UNCERTAIN);
+      break;
+
+    case CLAP_TASK_STATE_FAILED:
+      clap_cli_progress_end (g->cli);
+      if (clap_task_get_task_id (task) == NULL && g->error != NULL)
+        clap_cli_quit (g->cli, clap_cli_fail (g->cli, g->error));
+      else
+        {
+          g_printerr (_("clapboard-cli: the take failed: %s\n"),
+                      clap_task_get_fail_message (task) ? clap_task_get_fail_message (task) : "");
+          clap_cli_quit (g->cli, CLAP_EXIT_TASK_FAILED);
+        }
+      break;
+
+    case CLAP_TASK_STATE_COMPLETED:
+      if (!g->options->wait)
+        break;
+      if (clap_task_get_local_file (task) != NULL)
+        {
+          g_clear_handle_id (&g->tick_id, g_source_remove);
+          g_clear_handle_id (&g->timeout_id, g_source_remove);
+          clap_cli_progress_end (g->cli);
+          finish_completed (g);
+        }
+      else if (clap_task_get_error_message (task) != NULL && g->error != NULL)
+        {
+          /* The download failed; it is retried later (resume), the take is kept. */
+          clap_cli_quit (g->cli, clap_cli_fail (g->cli, g->error));
+        }
+      break;
+
+    default:
+      break;
+    }
+}
+
+static void
+on_session_error (ClapSession *session,
+                  ClapTask    *task,
+                  GError      *error,
+                  Generate    *g)
+{
+  if (task != NULL && task != g->task)
+    return;
+
+  g_clear_error (&g->error);
+  g->error = g_error_copy (error);
+
+  /* A rejected key stops polling: say so rather than wait forever. */
+  if (g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_UNAUTHORIZED) &&
+      clap_task_get_task_id (g->task) != NULL)
+    clap_cli_quit (g->cli, clap_cli_fail (g->cli, error));
+  else if (task == NULL)
+    clap_cli_fail (g->cli, error);
 }
 
 int
@@ -560,13 +557,14 @@ clap_cli_generate (ClapCli  *cli,
   if (request == NULL)
     goto out;
 
+  /* Checked here, so a bad input exits with its own code and no history row. */
   if (!check_request (cli, request))
     {
       exit_code = cli->exit_code;
       goto out;
     }
 
-  if (!clap_cli_ensure_client (cli, TRUE))
+  if (!clap_cli_ensure_session (cli, TRUE))
     {
       exit_code = cli->exit_code;
       goto out;
@@ -581,24 +579,31 @@ clap_cli_generate (ClapCli  *cli,
         g_printerr (_("%s — estimated price %s\n"), description, text);
     }
 
-  g.request = request;
-  g.task = clap_task_new_for_request (request);
+  g_signal_connect (cli->session, "error", G_CALLBACK (on_session_error), &g);
+  clap_cli_progress (cli, "%s", _("Checking, uploading and submitting…"));
+  clap_session_submit (cli->session, request, 1);
+  g.task = g_list_model_get_item (G_LIST_MODEL (clap_session_get_store (cli->session)), 0);
+  g_signal_connect (g.task, "notify", G_CALLBACK (on_task_notify), &g);
 
-  clap_cli_progress (cli, "%s", _("Checking and uploading inputs…"));
-  clap_transfer_upload_inputs_async (cli->client, request, cli->cancellable, uploaded, &g);
   exit_code = clap_cli_run_loop (cli);
 
-  if (exit_code == CLAP_EXIT_INTERRUPTED && g.creating)
-    g_printerr ("%s\n", _("The request was already sent: it may have been created and charged. "
-                          "Check your apimodels.app dashboard before trying again."));
-  else if (exit_code == CLAP_EXIT_INTERRUPTED && clap_task_get_task_id (g.task) != NULL)
-    g_printerr (_("The take goes on on the service. Check it with: clapboard-cli status %s\n"),
-                clap_task_get_task_id (g.task));
+  if (exit_code == CLAP_EXIT_INTERRUPTED)
+    {
+      if (clap_task_get_task_id (g.task) != NULL)
+        g_printerr (_("The take goes on on the service. Check it with: clapboard-cli status %s\n"),
+                    clap_task_get_task_id (g.task));
+      else if (clap_task_get_state (g.task) == CLAP_TASK_STATE_SUBMITTING)
+        g_printerr ("%s\n", _("The request may already have been sent: it may have been created "
+                              "and charged. Check your apimodels.app dashboard before trying "
+                              "again; `clapboard-cli resume` marks it as interrupted."));
+    }
 
+  g_signal_handlers_disconnect_by_data (g.task, &g);
+  g_signal_handlers_disconnect_by_data (cli->session, &g);
   g_clear_handle_id (&g.tick_id, g_source_remove);
   g_clear_handle_id (&g.timeout_id, g_source_remove);
-  g_clear_object (&g.poller);
   g_clear_object (&g.task);
+  g_clear_error (&g.error);
 
 out:
   options_clear (&o);

@@ -3,6 +3,7 @@
 
 #include "clap-client.h"
 #include "clap-poller.h"
+#include "clap-session.h"
 #include "clap-request.h"
 #include "clap-task.h"
 
@@ -29,6 +30,7 @@ typedef enum {
 typedef struct {
   GMainLoop    *loop;
   ClapClient   *client;
+  ClapSession  *session;
   GCancellable *cancellable;
   char         *base_url;
   gboolean      quiet;
@@ -52,6 +54,14 @@ int       clap_cli_download     (ClapCli  *cli,
 
 gboolean  clap_cli_ensure_client (ClapCli  *cli,
                                   gboolean  need_key);
+gboolean  clap_cli_ensure_session (ClapCli  *cli,
+                                   gboolean  need_key);
+int       clap_cli_list          (ClapCli  *cli,
+                                  int       argc,
+                                  char    **argv);
+int       clap_cli_resume        (ClapCli  *cli,
+                                  int       argc,
+                                  char    **argv);
 int       clap_cli_fail          (ClapCli      *cli,
                                   const GError *error);
 void      clap_cli_progress      (ClapCli    *cli,

@@ -42,9 +42,12 @@ print_usage (FILE *out)
            _("  generate   submit a take (--help for its options)\n"
              "  cost       print the estimated price of a take without submitting it\n"
              "  status     print the state of a take: status TASK_ID\n"
-             "  download   save the result of a take: download TASK_ID --output FILE"),
+             "  download   save the result of a take: download TASK_ID --output FILE\n"
+             "  list       print the history of takes (shared with the window)\n"
+             "  resume     follow and download every take left unfinished"),
            _("The API key is read from CLAPBOARD_API_KEY; the service address from --base-url "
-             "or CLAPBOARD_BASE_URL (default https://apimodels.app)."),
+             "or CLAPBOARD_BASE_URL (default https://apimodels.app). The history is the "
+             "window's, in the user data folder, or in CLAPBOARD_DATA_DIR if set."),
            _(exit_codes_help));
 }
 
@@ -85,6 +88,40 @@ clap_cli_ensure_client (ClapCli  *cli,
   if (g_getenv ("CLAPBOARD_TIMEOUT_S") != NULL)
     clap_client_set_timeout (cli->client,
                              (guint) g_ascii_strtoull (g_getenv ("CLAPBOARD_TIMEOUT_S"), NULL, 10));
+
+  return TRUE;
+}
+
+/* The shared history and the session over it: the same as the window's
+ * (CLAPBOARD_DATA_DIR chooses another history, for scripts and tests). */
+gboolean
+clap_cli_ensure_session (ClapCli  *cli,
+                         gboolean  need_key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = NULL;
+  const char *poll_ms = g_getenv ("CLAPBOARD_POLL_MS");
+
+  if (cli->session != NULL)
+    return TRUE;
+
+  if (!clap_cli_ensure_client (cli, need_key))
+    return FALSE;
+
+  store = clap_store_open (NULL, &error);
+  if (store == NULL)
+    {
+      clap_cli_fail (cli, error);
+      cli->exit_code = CLAP_EXIT_DISK;
+      return FALSE;
+    }
+
+  cli->session = clap_session_new (store, cli->client, NULL);
+  if (poll_ms != NULL)
+    {
+      guint first = (guint) g_ascii_strtoull (poll_ms, NULL, 10);
+      clap_poller_set_interval (clap_session_get_poller (cli->session), first, first * 4);
+    }
 
   return TRUE;
 }
@@ -366,6 +403,10 @@ main (int   argc,
     status = clap_cli_status (&cli, argc - i, argv + i);
   else if (g_str_equal (command, "download"))
     status = clap_cli_download (&cli, argc - i, argv + i);
+  else if (g_str_equal (command, "list"))
+    status = clap_cli_list (&cli, argc - i, argv + i);
+  else if (g_str_equal (command, "resume"))
+    status = clap_cli_resume (&cli, argc - i, argv + i);
   else
     {
       g_printerr (_("clapboard-cli: unknown command “%s”\n"), command);
@@ -373,6 +414,19 @@ main (int   argc,
       status = CLAP_EXIT_USAGE;
     }
 
+  /* Every change of a take is on disk before the process ends. */
+  if (cli.session != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!clap_store_flush (clap_session_get_store (cli.session), &error))
+        {
+          g_printerr ("clapboard-cli: %s\n", error->message);
+          if (status == CLAP_EXIT_OK)
+            status = CLAP_EXIT_DISK;
+        }
+      g_clear_object (&cli.session);
+    }
   g_clear_object (&cli.client);
   g_clear_object (&cli.cancellable);
   g_clear_pointer (&cli.loop, g_main_loop_unref);

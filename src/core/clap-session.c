@@ -266,9 +266,10 @@ fail_not_sent (ClapSession  *self,
                ClapTask     *task,
                const GError *error)
 {
-  clap_task_set_state (task, CLAP_TASK_STATE_FAILED);
-  clap_task_set_fail_message (task, error->message);
+  /* The error first: whoever watches the state then knows why. */
   emit_error (self, task, error);
+  clap_task_set_fail_message (task, error->message);
+  clap_task_set_state (task, CLAP_TASK_STATE_FAILED);
 }
 
 /* Whether an error of a create leaves the take possibly created. */

@@ -18,6 +18,7 @@
 static char *sim_url;
 static GSubprocess *sim;
 static char *tmp_dir;
+static char *data_dir;
 
 typedef struct {
   int   status;
@@ -49,6 +50,7 @@ launcher_new (const char *key)
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_POLL_MS", "100", TRUE);
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_RETRY_BASE_MS", "20", TRUE);
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_setenv (launcher, "CLAPBOARD_DATA_DIR", data_dir, TRUE);
   return launcher;
 }
 
@@ -417,8 +419,12 @@ test_timeout_and_interrupt (void)
   GSubprocess *slow_sim = start_sim ("60000", &slow_url);
   char *fast_url = sim_url;
 
-  /* a simulator whose takes need a minute */
+  /* a simulator whose takes need a minute, with its own history */
+  char *fast_data = data_dir;
+  g_autofree char *slow_data = g_build_filename (tmp_dir, "slow-data", NULL);
+
   sim_url = slow_url;
+  data_dir = slow_data;
   launcher = launcher_new (KEY);
 
   run_cli (&run, KEY, "generate", "--prompt", "slow", "--wait", "--timeout", "1");
@@ -435,7 +441,41 @@ test_timeout_and_interrupt (void)
   assert_contains (err, "goes on");
 
   sim_url = fast_url;
+  data_dir = fast_data;
   stop_sim (slow_sim);
+}
+
+static void
+test_list_and_resume (void)
+{
+  g_auto(Run) gen = { 0 }, list = { 0 }, json = { 0 }, resume = { 0 }, again = { 0 };
+  g_autofree char *task_id = NULL;
+  g_autofree char *results = g_build_filename (data_dir, "results", NULL);
+
+  /* submitted, not waited for: the history has it pending */
+  run_cli (&gen, KEY, "generate", "--model", "kling-v3", "--duration", "3",
+           "--prompt", "Left for later\twith a tab");
+  g_assert_cmpint (gen.status, ==, 0);
+  task_id = g_strndup (gen.out, strcspn (gen.out, "\n"));
+
+  run_cli (&list, NULL, "list", "--limit", "1");
+  g_assert_cmpint (list.status, ==, 0);
+  assert_contains (list.out, task_id);
+  assert_contains (list.out, "\tkling-v3\tLeft for later with a tab\t-\n");
+
+  /* resume follows it to the end and downloads it, like the window at start-up */
+  run_cli (&resume, KEY, "resume");
+  g_assert_cmpint (resume.status, ==, 0);
+  assert_contains (resume.out, task_id);
+  assert_contains (resume.out, results);
+
+  run_cli (&json, NULL, "list", "--json");
+  g_assert_cmpint (json.status, ==, 0);
+  assert_contains (json.out, "\"state\" : \"completed\"");
+
+  /* nothing left: resume has nothing to do */
+  run_cli (&again, KEY, "resume");
+  g_assert_cmpint (again.status, ==, 0);
 }
 
 static void
@@ -469,6 +509,7 @@ main (int argc, char *argv[])
   g_assert_nonnull (g_getenv ("CLAPBOARD_CLI"));
   g_assert_nonnull (g_getenv ("CLAPBOARD_SIM"));
   tmp_dir = g_dir_make_tmp ("clap-cli-XXXXXX", NULL);
+  data_dir = g_build_filename (tmp_dir, "data", NULL);
   sim = start_sim ("400", &sim_url);
 
   g_test_add_func ("/cli/cost", test_cost);
@@ -482,21 +523,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/key-never-printed", test_key_never_printed);
   g_test_add_func ("/cli/timeout-and-interrupt", test_timeout_and_interrupt);
   g_test_add_func ("/cli/usage", test_usage);
+  g_test_add_func ("/cli/list-and-resume", test_list_and_resume);
 
   status = g_test_run ();
 
   stop_sim (g_steal_pointer (&sim));
-  {
-    g_autoptr(GFile) dir = g_file_new_for_path (tmp_dir);
-    g_autoptr(GFileEnumerator) e = g_file_enumerate_children (dir, "standard::name", 0, NULL, NULL);
-    GFileInfo *info;
-    while (e != NULL && (info = g_file_enumerator_next_file (e, NULL, NULL)) != NULL)
-      {
-        g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
-        g_file_delete (child, NULL, NULL);
-        g_object_unref (info);
-      }
-    g_file_delete (dir, NULL, NULL);
-  }
+  clap_test_rm_rf (tmp_dir);
   return status;
 }

@@ -23,4 +23,6 @@ char   *clap_test_write      (const char  *dir,
                               const char  *name,
                               GBytes      *bytes);
 
+void    clap_test_rm_rf      (const char  *path);
+
 G_END_DECLS

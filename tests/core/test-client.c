@@ -46,30 +46,13 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *fx,
                   gconstpointer  data)
 {
   g_assert_finalize_object (fx->client);
   g_clear_object (&fx->sim);
   g_free (fx->base);
-  remove_tree (fx->dir);
+  clap_test_rm_rf (fx->dir);
   g_free (fx->dir);
 }
 
@@ -797,7 +780,8 @@ test_poller (Fixture       *fx,
       clap_poller_add (poller, task);
     }
 
-  g_assert_true (clap_poller_is_scheduled (poller));
+  /* a timer waits, or the cap's worth of queries run */
+  g_assert_true (clap_poller_is_scheduled (poller) || clap_poller_get_n_in_flight (poller) == 2);
   g_assert_cmpuint (clap_poller_get_n_active (poller), ==, 6);
 
   watch.sampler = g_timeout_add (1, sample_in_flight, &watch);

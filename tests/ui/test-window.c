@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "clap-test-files.h"
+
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -76,23 +78,6 @@ setup (Fixture       *fx,
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 teardown (Fixture       *fx,
           gconstpointer  data)
 {
@@ -100,7 +85,7 @@ teardown (Fixture       *fx,
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_clear_object (&fx->sim);
-  rm_rf (fx->dir);
+  clap_test_rm_rf (fx->dir);
   g_free (fx->dir);
   g_free (fx->base);
 }
@@ -478,6 +463,6 @@ main (int argc, char *argv[])
 
   status = g_test_run ();
   g_clear_object (&app);
-  rm_rf (data_dir);
+  clap_test_rm_rf (data_dir);
   return status;
 }
