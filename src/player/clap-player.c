@@ -12,6 +12,12 @@
 /* Often enough for the seek bar to move smoothly on a clip of a few seconds. */
 #define POSITION_INTERVAL_MS 100
 
+/* A local clip prerolls in well under a second. decodebin drops an error
+ * raised by an element while it is still plugging it in (a demuxer that
+ * fails on its first read can be that fast), and the pipeline then waits
+ * forever: past this, the clip is taken as unreadable. */
+#define PREROLL_TIMEOUT_S 8
+
 /* How far the arrow keys move. */
 #define SEEK_STEP_US (5 * G_USEC_PER_SEC)
 
@@ -52,6 +58,7 @@ struct _ClapPlayer
   guint64             late_dropped;
   double              volume;
   guint               position_timer;
+  guint               preroll_timeout;
 
   guint               playing : 1;
   guint               loop : 1;
@@ -218,6 +225,7 @@ stop_pipeline (ClapPlayer *self)
   g_autoptr(GstBus) bus = NULL;
 
   stop_position_timer (self);
+  g_clear_handle_id (&self->preroll_timeout, g_source_remove);
 
   if (self->playbin == NULL)
     return;
@@ -272,6 +280,31 @@ set_error (ClapPlayer *self,
   set_playing_flag (self, FALSE);
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+}
+
+static gboolean
+on_preroll_timeout (gpointer user_data)
+{
+  ClapPlayer *self = user_data;
+
+  self->preroll_timeout = 0;
+  g_debug ("No preroll after %d s", PREROLL_TIMEOUT_S);
+  set_error (self, g_error_new_literal (CLAP_PLAYER_ERROR, CLAP_PLAYER_ERROR_CORRUPT,
+                                        _("The clip could not be opened. It may be damaged; "
+                                          "download it again.")));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Sets the pipeline going towards @state from NULL, watching for a preroll
+ * that never comes. */
+static void
+start_pipeline (ClapPlayer *self,
+                GstState    state)
+{
+  g_clear_handle_id (&self->preroll_timeout, g_source_remove);
+  self->preroll_timeout = g_timeout_add_seconds (PREROLL_TIMEOUT_S, on_preroll_timeout, self);
+  gst_element_set_state (self->playbin, state);
 }
 
 static GError *
@@ -372,7 +405,7 @@ fall_back_to_silent_audio (ClapPlayer *self)
   g_object_set (self->playbin, "audio-sink", fake_sink, "uri", uri, NULL);
 
   self->seek_target = position > 0 ? position : -1;
-  gst_element_set_state (self->playbin, self->playing ? GST_STATE_PLAYING : GST_STATE_PAUSED);
+  start_pipeline (self, self->playing ? GST_STATE_PLAYING : GST_STATE_PAUSED);
 
   return TRUE;
 }
@@ -468,6 +501,7 @@ on_bus_message (GstBus     *bus,
     case GST_MESSAGE_ASYNC_DONE:
       if (GST_MESSAGE_SRC (message) != GST_OBJECT (self->playbin))
         break;
+      g_clear_handle_id (&self->preroll_timeout, g_source_remove);
       if (!self->prerolled && !check_has_video (self))
         break;
       self->prerolled = TRUE;
@@ -959,7 +993,7 @@ clap_player_set_file (ClapPlayer *self,
     {
       uri = g_file_get_uri (file);
       g_object_set (self->playbin, "uri", uri, NULL);
-      gst_element_set_state (self->playbin, GST_STATE_PAUSED);
+      start_pipeline (self, GST_STATE_PAUSED);
     }
 
   update_actions (self);

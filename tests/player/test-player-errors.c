@@ -49,7 +49,7 @@ check_fails (GFile *file,
 
   clap_player_set_file (player, file);
   clap_player_play (player);
-  player_test_wait_until (clap_player_get_error (player) != NULL, 10000);
+  player_test_wait_until (clap_player_get_error (player) != NULL, 15000);
   player_test_run_for (200);
 
   error = clap_player_get_error (player);
@@ -149,7 +149,7 @@ check_missing_decoder (GFile *file)
   g_assert_nonnull (hidden);
 
   clap_player_set_file (player, file);
-  player_test_wait_until (clap_player_get_error (player) != NULL, 10000);
+  player_test_wait_until (clap_player_get_error (player) != NULL, 15000);
   error = clap_player_get_error (player);
   g_assert_error (error, CLAP_PLAYER_ERROR, CLAP_PLAYER_ERROR_MISSING_DECODER);
   g_assert_nonnull (strstr (error->message, "H.264"));
