@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "clap-session.h"
 #include "clap-transfer.h"
@@ -36,6 +37,10 @@ struct _ClapSession
   GHashTable   *download_retries; /* ClapTask → attempts (uint) */
   guint         max_downloads;
   guint         n_submitting;
+
+  guint64       cache_max_bytes;  /* 0: unbounded */
+  guint         cache_max_days;
+  gboolean      evicting;
 };
 
 G_DEFINE_FINAL_TYPE (ClapSession, clap_session, G_TYPE_OBJECT)
@@ -237,6 +242,165 @@ clap_session_set_max_downloads (ClapSession *self,
   g_return_if_fail (CLAP_IS_SESSION (self));
   self->max_downloads = MAX (max_downloads, 1);
   start_downloads (self);
+}
+
+/* Cache ---------------------------------------------------------------------- */
+
+/* Bounds the results folder to @max_bytes. Only clips the person saved
+ * elsewhere, or older than @max_days whose link still works (so they can be
+ * fetched again), are ever removed: never the only copy of a result. */
+void
+clap_session_set_cache_limits (ClapSession *self,
+                               guint64      max_bytes,
+                               guint        max_days)
+{
+  g_return_if_fail (CLAP_IS_SESSION (self));
+
+  self->cache_max_bytes = max_bytes;
+  self->cache_max_days = max_days;
+  clap_session_enforce_cache (self);
+}
+
+typedef struct {
+  char    *uid;
+  char    *path;
+  gint64   complete_time;
+  gboolean evictable;
+  goffset  size;
+  gboolean evicted;
+} CacheEntry;
+
+static void
+cache_entry_free (CacheEntry *entry)
+{
+  g_free (entry->uid);
+  g_free (entry->path);
+  g_free (entry);
+}
+
+static gint
+oldest_first (gconstpointer a,
+              gconstpointer b)
+{
+  const CacheEntry *ea = *(const CacheEntry **) a;
+  const CacheEntry *eb = *(const CacheEntry **) b;
+
+  return ea->complete_time < eb->complete_time ? -1 : ea->complete_time > eb->complete_time;
+}
+
+/* Worker: measures the clips, removes the oldest evictable ones until the
+ * folder fits. Reads no take, only the snapshot taken on the main thread. */
+static void
+evict_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GPtrArray *entries = task_data;
+  ClapSession *self = source_object;
+  guint64 total = 0;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      CacheEntry *entry = g_ptr_array_index (entries, i);
+      GStatBuf st;
+
+      if (g_stat (entry->path, &st) == 0)
+        {
+          entry->size = st.st_size;
+          total += (guint64) st.st_size;
+        }
+    }
+
+  g_ptr_array_sort (entries, oldest_first);
+  for (guint i = 0; i < entries->len && total > self->cache_max_bytes; i++)
+    {
+      CacheEntry *entry = g_ptr_array_index (entries, i);
+
+      if (!entry->evictable || entry->size == 0)
+        continue;
+      if (g_unlink (entry->path) == 0)
+        {
+          entry->evicted = TRUE;
+          total -= (guint64) entry->size;
+        }
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+evicted (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  ClapSession *self = CLAP_SESSION (source);
+  GPtrArray *entries = g_task_get_task_data (G_TASK (result));
+  gint64 now = g_get_real_time () / 1000;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      CacheEntry *entry = g_ptr_array_index (entries, i);
+      ClapTask *task;
+
+      if (!entry->evicted)
+        continue;
+      task = clap_store_find_by_uid (self->store, entry->uid);
+      if (task != NULL && g_strcmp0 (clap_task_get_local_file (task), entry->path) == 0)
+        {
+          g_debug ("Evicted %s from the cache", entry->path);
+          clap_task_set_evicted_time (task, now);
+          clap_task_set_local_file (task, NULL);
+        }
+    }
+
+  self->evicting = FALSE;
+}
+
+/* Checks the cache against its limits, in a worker thread. */
+void
+clap_session_enforce_cache (ClapSession *self)
+{
+  g_autoptr(GTask) task = NULL;
+  GPtrArray *entries;
+  gint64 now = g_get_real_time () / 1000;
+  gint64 max_age = (gint64) self->cache_max_days * 24 * 3600 * 1000;
+  guint n;
+
+  g_return_if_fail (CLAP_IS_SESSION (self));
+
+  if (self->cache_max_bytes == 0 || self->evicting)
+    return;
+
+  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cache_entry_free);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ClapTask) take = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+      const char *path = clap_task_get_local_file (take);
+      CacheEntry *entry;
+      gboolean saved, refetchable;
+
+      if (path == NULL || !g_str_has_prefix (path, self->results_dir))
+        continue;
+
+      saved = clap_task_get_saved_time (take) > 0;
+      refetchable = self->cache_max_days > 0 &&
+                    now - clap_task_get_complete_time (take) > max_age &&
+                    now < clap_task_get_result_expiry (take);
+
+      entry = g_new0 (CacheEntry, 1);
+      entry->uid = g_strdup (clap_task_get_uid (take));
+      entry->path = g_strdup (path);
+      entry->complete_time = clap_task_get_complete_time (take);
+      entry->evictable = saved || refetchable;
+      g_ptr_array_add (entries, entry);
+    }
+
+  self->evicting = TRUE;
+  task = g_task_new (self, NULL, evicted, NULL);
+  g_task_set_task_data (task, entries, (GDestroyNotify) g_ptr_array_unref);
+  g_task_run_in_thread (task, evict_thread);
 }
 
 /* Submission --------------------------------------------------------------- */
@@ -615,6 +779,7 @@ download_done (GObject      *source,
       clap_task_set_error_message (task, NULL);
       clap_task_set_local_file (task, download->path);
       clap_task_set_progress (task, 1.0);
+      clap_session_enforce_cache (self);
 
       if (clap_task_get_thumbnail_url (task) != NULL && clap_task_get_thumbnail_file (task) == NULL)
         {

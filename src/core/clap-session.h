@@ -22,6 +22,11 @@ const char  *clap_session_get_results_dir   (ClapSession  *self);
 void         clap_session_set_max_downloads (ClapSession  *self,
                                              guint         max_downloads);
 
+void         clap_session_set_cache_limits  (ClapSession  *self,
+                                             guint64       max_bytes,
+                                             guint         max_days);
+void         clap_session_enforce_cache     (ClapSession  *self);
+
 void         clap_session_submit            (ClapSession  *self,
                                              ClapRequest  *request,
                                              guint         n_takes);

@@ -25,7 +25,7 @@
  *   change; the take in memory loses nothing.
  */
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 G_DEFINE_QUARK (clap-store-error-quark, clap_store_error)
 
@@ -101,9 +101,16 @@ static const char *const schema_v1[] = {
   NULL
 };
 
+/* Version 2: the cache may drop a clip that is saved elsewhere. */
+static const char *const schema_v2[] = {
+  "ALTER TABLE takes ADD COLUMN evicted_time INTEGER NOT NULL DEFAULT 0",
+  NULL
+};
+
 /* Each entry brings the schema from version i to i + 1. */
 static const char *const *const migrations[] = {
   schema_v1,
+  schema_v2,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -274,12 +281,12 @@ write_upsert (sqlite3               *db,
   static const char sql[] =
     "INSERT INTO takes (uid, task_id, state, model, prompt, settings, submit_time, create_time,"
     " complete_time, result_urls, thumbnail_url, local_file, thumbnail_file, fail_message,"
-    " error_message, cost, saved_time)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    " error_message, cost, saved_time, evicted_time)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     " ON CONFLICT (uid) DO UPDATE SET task_id = ?2, state = ?3, model = ?4, prompt = ?5,"
     " settings = ?6, submit_time = ?7, create_time = ?8, complete_time = ?9, result_urls = ?10,"
     " thumbnail_url = ?11, local_file = ?12, thumbnail_file = ?13, fail_message = ?14,"
-    " error_message = ?15, cost = ?16, saved_time = ?17";
+    " error_message = ?15, cost = ?16, saved_time = ?17, evicted_time = ?18";
   g_autofree char *urls = urls_to_json (r->result_urls);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -304,6 +311,7 @@ write_upsert (sqlite3               *db,
       bind_text (stmt, 15, r->error_message);
       sqlite3_bind_int64 (stmt, 16, r->cost);
       sqlite3_bind_int64 (stmt, 17, r->saved_time);
+      sqlite3_bind_int64 (stmt, 18, r->evicted_time);
       rc = sqlite3_step (stmt);
     }
   sqlite3_finalize (stmt);
@@ -366,6 +374,23 @@ report_failure (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Runs @func on the store's main context, always later, never in this
+ * thread: g_main_context_invoke() would run it here when nobody holds the
+ * context, and the last reference of the store must never drop here. */
+static void
+in_main (ClapStore   *self,
+         GSourceFunc  func,
+         gpointer     data)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, NULL);
+  g_source_set_static_name (source, "[clap-store] from writer");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 static gboolean
 release_in_main (gpointer user_data)
 {
@@ -395,6 +420,14 @@ writer_thread (gpointer user_data)
       else if (op->kind == OP_DELETE)
         ok = write_delete (self->db, op->record.uid, &error);
 
+      /* Counted before anyone can learn that the write happened. */
+      if (ok && op->kind != OP_FLUSH)
+        {
+          g_mutex_lock (&self->lock);
+          self->n_writes++;
+          g_mutex_unlock (&self->lock);
+        }
+
       if (op->task != NULL)
         {
           GTask *completion = g_steal_pointer (&op->task);
@@ -406,8 +439,7 @@ writer_thread (gpointer user_data)
 
           /* The GTask holds the store: its last reference must not drop in
            * this thread, or the store would be disposed (and join) here. */
-          g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, release_in_main,
-                                      completion, NULL);
+          in_main (self, release_in_main, completion);
         }
       else if (!ok)
         {
@@ -417,12 +449,10 @@ writer_thread (gpointer user_data)
           failure->store = g_object_ref (self);
           failure->error = g_steal_pointer (&error);
           failure->uid = g_strdup (op->record.uid);
-          g_main_context_invoke (self->context, report_failure, failure);
+          in_main (self, report_failure, failure);
         }
 
       g_mutex_lock (&self->lock);
-      if (ok && op->kind != OP_FLUSH)
-        self->n_writes++;
       self->pending--;
       if (self->pending == 0)
         g_cond_broadcast (&self->drained);
@@ -632,7 +662,8 @@ load_tasks (sqlite3  *db,
   static const char sql[] =
     "SELECT id, uid, task_id, state, model, prompt, settings, submit_time, create_time,"
     " complete_time, result_urls, thumbnail_url, local_file, thumbnail_file, fail_message,"
-    " error_message, cost, saved_time FROM takes ORDER BY submit_time DESC, id DESC";
+    " error_message, cost, saved_time, evicted_time FROM takes"
+    " ORDER BY submit_time DESC, id DESC";
   g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -667,6 +698,7 @@ load_tasks (sqlite3  *db,
       r.error_message = g_strdup (column_text (stmt, 15));
       r.cost = sqlite3_column_int64 (stmt, 16);
       r.saved_time = sqlite3_column_int64 (stmt, 17);
+      r.evicted_time = sqlite3_column_int64 (stmt, 18);
 
       if (r.uid != NULL)
         g_ptr_array_add (tasks, _clap_task_new_from_record (&r));

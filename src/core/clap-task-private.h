@@ -26,6 +26,7 @@ typedef struct {
   char          *error_message;
   ClapPrice      cost;
   gint64         saved_time;
+  gint64         evicted_time;
 } ClapTaskRecord;
 
 void      _clap_task_record_clear    (ClapTaskRecord *record);

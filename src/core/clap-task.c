@@ -36,6 +36,7 @@ struct _ClapTask
   ClapPrice      cost;
   double         progress;
   gint64         saved_time;
+  gint64         evicted_time;
 };
 
 G_DEFINE_FINAL_TYPE (ClapTask, clap_task, G_TYPE_OBJECT)
@@ -58,6 +59,7 @@ enum {
   PROP_COST,
   PROP_PROGRESS,
   PROP_SAVED_TIME,
+  PROP_EVICTED_TIME,
   N_PROPS
 };
 
@@ -173,6 +175,9 @@ clap_task_get_property (GObject    *object,
     case PROP_SAVED_TIME:
       g_value_set_int64 (value, self->saved_time);
       break;
+    case PROP_EVICTED_TIME:
+      g_value_set_int64 (value, self->evicted_time);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -221,6 +226,10 @@ clap_task_class_init (ClapTaskClass *klass)
     g_param_spec_double ("progress", NULL, NULL, 0.0, 1.0, 0.0, flags);
   properties[PROP_SAVED_TIME] =
     g_param_spec_int64 ("saved-time", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  /* When the cache dropped the clip (it was saved elsewhere, or can be
+   * fetched again); 0 while the clip is kept. */
+  properties[PROP_EVICTED_TIME] =
+    g_param_spec_int64 ("evicted-time", NULL, NULL, 0, G_MAXINT64, 0, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -310,6 +319,7 @@ STRING_ACCESSORS (error_message, PROP_ERROR_MESSAGE)
 INT64_ACCESSORS (create_time, PROP_CREATE_TIME)
 INT64_ACCESSORS (complete_time, PROP_COMPLETE_TIME)
 INT64_ACCESSORS (saved_time, PROP_SAVED_TIME)
+INT64_ACCESSORS (evicted_time, PROP_EVICTED_TIME)
 
 #undef INT64_ACCESSORS
 
@@ -573,7 +583,22 @@ clap_task_needs_download (ClapTask *self)
 
   return self->state == CLAP_TASK_STATE_COMPLETED &&
          self->local_file == NULL &&
+         self->evicted_time == 0 &&
          self->result_urls != NULL;
+}
+
+/* When the result's link stops working, in ms since the epoch (0: not
+ * completed). The provider keeps results for 7 days; the estimate errs
+ * early, never late. */
+gint64
+clap_task_get_result_expiry (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), 0);
+
+  if (self->state != CLAP_TASK_STATE_COMPLETED || self->result_urls == NULL)
+    return 0;
+  return (self->complete_time > 0 ? self->complete_time : self->submit_time) +
+         CLAP_RESULT_LIFETIME_MS;
 }
 
 /* For the store ------------------------------------------------------------ */
@@ -618,6 +643,7 @@ _clap_task_snapshot (ClapTask       *self,
   record->error_message = g_strdup (self->error_message);
   record->cost = self->cost;
   record->saved_time = self->saved_time;
+  record->evicted_time = self->evicted_time;
 }
 
 /* A take as the history kept it; takes ownership of @record's strings. */
@@ -645,6 +671,7 @@ _clap_task_new_from_record (ClapTaskRecord *record)
   self->error_message = g_steal_pointer (&record->error_message);
   self->cost = record->cost;
   self->saved_time = record->saved_time;
+  self->evicted_time = record->evicted_time;
 
   return self;
 }

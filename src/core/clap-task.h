@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+/* How long the provider keeps a result downloadable (the contract: 7 days). */
+#define CLAP_RESULT_LIFETIME_MS ((gint64) 7 * 24 * 3600 * 1000)
+
 #define CLAP_TYPE_TASK (clap_task_get_type ())
 G_DECLARE_FINAL_TYPE (ClapTask, clap_task, CLAP, TASK, GObject)
 
@@ -66,6 +69,11 @@ void           clap_task_set_progress       (ClapTask      *self,
 gint64         clap_task_get_saved_time     (ClapTask      *self);
 void           clap_task_set_saved_time     (ClapTask      *self,
                                              gint64         ms);
+
+gint64         clap_task_get_evicted_time   (ClapTask      *self);
+void           clap_task_set_evicted_time   (ClapTask      *self,
+                                             gint64         ms);
+gint64         clap_task_get_result_expiry  (ClapTask      *self);
 
 gboolean       clap_task_apply_info         (ClapTask           *self,
                                              const ClapTaskInfo *info);

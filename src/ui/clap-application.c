@@ -138,6 +138,10 @@ apply_settings (ClapApplication *self)
                                  g_settings_get_uint (self->settings, "max-requests"));
   clap_session_set_max_downloads (self->session,
                                   g_settings_get_uint (self->settings, "max-downloads"));
+  clap_session_set_cache_limits (self->session,
+                                 (guint64) g_settings_get_uint (self->settings, "cache-size-mb")
+                                 * 1000 * 1000,
+                                 g_settings_get_uint (self->settings, "cache-max-days"));
 }
 
 static void

@@ -113,8 +113,21 @@ update_state (ClapTaskRow *self)
         g_autofree char *took = clap_task_get_complete_time (task) > 0
                                 ? format_duration (clap_task_get_complete_time (task) - started_ms (task))
                                 : NULL;
+        gint64 expiry = clap_task_get_result_expiry (task);
+
         if (clap_task_get_local_file (task) != NULL)
           text = took ? g_strdup_printf (_("Completed in %s"), took) : g_strdup (_("Completed"));
+        else if (clap_task_get_evicted_time (task) > 0)
+          text = g_strdup (_("Completed · removed from the cache"));
+        else if (expiry > 0 && now >= expiry)
+          text = g_strdup (_("Completed · the link has expired"));
+        else if (clap_task_get_error_message (task) != NULL && expiry - now < 24 * 3600 * 1000)
+          {
+            g_autofree char *left = format_duration (expiry - now);
+            /* Translators: %s is hours:minutes:seconds left */
+            text = g_strdup_printf (_("Not downloaded · the link expires in %s"), left);
+            tooltip = _("Download it now: the provider keeps results for 7 days.");
+          }
         else if (clap_task_get_error_message (task) != NULL)
           text = g_strdup (_("Completed · not downloaded"));
         else
@@ -144,7 +157,9 @@ update_state (ClapTaskRow *self)
   gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "success");
   if (state == CLAP_TASK_STATE_FAILED)
     gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "error");
-  else if (state == CLAP_TASK_STATE_INTERRUPTED || clap_task_get_error_message (task) != NULL)
+  else if (state == CLAP_TASK_STATE_INTERRUPTED || clap_task_get_error_message (task) != NULL ||
+           (state == CLAP_TASK_STATE_COMPLETED && clap_task_get_local_file (task) == NULL &&
+            clap_task_get_evicted_time (task) == 0))
     gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "warning");
   else if (state == CLAP_TASK_STATE_COMPLETED && clap_task_get_local_file (task) != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "success");
@@ -262,7 +277,9 @@ update_actions (ClapTaskRow *self)
       append_item (files, _("_Save As…"), "win.save-as", uid);
       append_item (files, _("_Open Containing Folder"), "win.open-folder", uid);
     }
-  else if (state == CLAP_TASK_STATE_COMPLETED && clap_task_get_error_message (task) != NULL)
+  else if (state == CLAP_TASK_STATE_COMPLETED &&
+           (clap_task_get_error_message (task) != NULL || clap_task_get_evicted_time (task) > 0) &&
+           g_get_real_time () / 1000 < clap_task_get_result_expiry (task))
     {
       append_item (files, _("_Download Again"), "win.download", uid);
     }

@@ -400,8 +400,13 @@ download_action (GtkWidget  *widget,
   ClapWindow *self = CLAP_WINDOW (widget);
   ClapTask *task = task_for (self, parameter);
 
-  if (task != NULL && self->session != NULL)
-    clap_session_download (self->session, task);
+  if (task == NULL || self->session == NULL)
+    return;
+
+  /* A clip the cache dropped comes back on request, while its link works. */
+  clap_task_set_evicted_time (task, 0);
+  clap_task_set_error_message (task, NULL);
+  clap_session_download (self->session, task);
 }
 
 typedef struct {

@@ -353,6 +353,49 @@ test_hint_and_remove (Fixture       *fx,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (clap_session_get_store (session))), ==, 0);
 }
 
+static gboolean
+is_evicted (ClapTask *task)
+{
+  return clap_task_get_saved_time (task) == 0 || clap_task_get_evicted_time (task) > 0;
+}
+
+static void
+test_cache_never_drops_the_only_copy (Fixture       *fx,
+                                      gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = new_session (fx);
+  g_autoptr(ClapRequest) request = request_new ("cache me");
+  g_autoptr(ClapTask) saved = NULL;
+  g_autoptr(ClapTask) only = NULL;
+  g_autofree char *saved_path = NULL;
+
+  clap_session_submit (session, request, 2);
+  wait_all (session, is_downloaded);
+  saved = get_task (session, 0);
+  only = get_task (session, 1);
+  saved_path = g_strdup (clap_task_get_local_file (saved));
+
+  /* The person saved one of them elsewhere. A cache of one byte must drop
+   * that one, and keep the other: it is the only copy. */
+  clap_task_set_saved_time (saved, g_get_real_time () / 1000);
+  clap_session_set_cache_limits (session, 1, 30);
+  wait_all (session, is_evicted);
+
+  g_assert_null (clap_task_get_local_file (saved));
+  g_assert_false (g_file_test (saved_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (clap_task_get_evicted_time (saved), >, 0);
+  /* an evicted clip is not fetched again by itself */
+  g_assert_false (clap_task_needs_download (saved));
+
+  g_assert_nonnull (clap_task_get_local_file (only));
+  g_assert_true (g_file_test (clap_task_get_local_file (only), G_FILE_TEST_EXISTS));
+  g_assert_cmpint (clap_task_get_evicted_time (only), ==, 0);
+
+  /* the result link lives 7 days from completion */
+  g_assert_cmpint (clap_task_get_result_expiry (only), ==,
+                   clap_task_get_complete_time (only) + CLAP_RESULT_LIFETIME_MS);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -366,6 +409,7 @@ main (int argc, char *argv[])
   ADD ("resume", test_resume);
   ADD ("expired-result", test_expired_result);
   ADD ("hint-and-remove", test_hint_and_remove);
+  ADD ("cache-never-drops-the-only-copy", test_cache_never_drops_the_only_copy);
 
   return g_test_run ();
 }
