@@ -155,6 +155,39 @@ on_settings_changed (GSettings       *settings,
     apply_settings (self);
 }
 
+/* A take finished while the person looks elsewhere: tell them, and let the
+ * notification bring them to it. */
+static void
+on_task_finished (ClapSession     *session,
+                  ClapTask        *task,
+                  ClapApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *id = NULL;
+  const char *prompt = clap_task_get_prompt (task);
+  gboolean completed = clap_task_get_state (task) == CLAP_TASK_STATE_COMPLETED;
+
+  if (!g_settings_get_boolean (self->settings, "notifications") ||
+      (window != NULL && gtk_window_is_active (window)))
+    return;
+
+  notification = g_notification_new (completed ? _("Take completed") : _("Take failed"));
+  if (completed)
+    g_notification_set_body (notification, prompt);
+  else
+    {
+      g_autofree char *body = g_strdup_printf ("%s — %s", prompt ? prompt : "",
+                                               clap_task_get_fail_message (task)
+                                               ? clap_task_get_fail_message (task) : "");
+      g_notification_set_body (notification, body);
+    }
+  g_notification_set_default_action_and_target (notification, "app.show-take", "s",
+                                                 clap_task_get_uid (task));
+  id = g_strdup_printf ("take-%s", clap_task_get_uid (task));
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
 static void
 set_session (ClapApplication *self,
              ClapSession     *session,
@@ -162,7 +195,11 @@ set_session (ClapApplication *self,
 {
   GList *windows;
 
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
+  if (session != NULL)
+    g_signal_connect (session, "task-finished", G_CALLBACK (on_task_finished), self);
   self->demo = demo;
   apply_settings (self);
 
@@ -466,7 +503,28 @@ quit_activated (GSimpleAction *action,
   g_application_quit (G_APPLICATION (self));
 }
 
+static void
+show_take_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  ClapApplication *self = user_data;
+  GtkWindow *window;
+  ClapTask *task;
+
+  g_application_activate (G_APPLICATION (self));
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (self->session == NULL || !CLAP_IS_WINDOW (window))
+    return;
+
+  task = clap_store_find_by_uid (clap_session_get_store (self->session),
+                                 g_variant_get_string (parameter, NULL));
+  if (task != NULL && clap_task_get_local_file (task) != NULL)
+    clap_window_preview (CLAP_WINDOW (window), task);
+}
+
 static const GActionEntry app_actions[] = {
+  { "show-take", show_take_activated, "s" },
   { "preferences", preferences_activated },
   { "about", about_activated },
   { "quit", quit_activated },
@@ -551,6 +609,8 @@ clap_application_dispose (GObject *object)
 {
   ClapApplication *self = CLAP_APPLICATION (object);
 
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
   g_clear_object (&self->sim);
   g_clear_object (&self->settings);
