@@ -30,6 +30,7 @@ struct _ClapSession
   ClapClient   *client;
   ClapPoller   *poller;
   char         *results_dir;
+  char         *callback_url;     /* sent with every create, or NULL */
   GCancellable *cancellable;
 
   GQueue        download_queue;   /* ClapTask, waiting */
@@ -128,6 +129,7 @@ clap_session_finalize (GObject *object)
   g_clear_pointer (&self->downloading, g_hash_table_unref);
   g_clear_pointer (&self->download_retries, g_hash_table_unref);
   g_free (self->results_dir);
+  g_free (self->callback_url);
 
   G_OBJECT_CLASS (clap_session_parent_class)->finalize (object);
 }
@@ -403,6 +405,25 @@ clap_session_enforce_cache (ClapSession *self)
   g_task_run_in_thread (task, evict_thread);
 }
 
+/* The callback_url every create carries from now on (NULL: the request's
+ * own, usually none): where the callback receiver can be reached. */
+void
+clap_session_set_callback_url (ClapSession *self,
+                               const char  *callback_url)
+{
+  g_return_if_fail (CLAP_IS_SESSION (self));
+
+  g_free (self->callback_url);
+  self->callback_url = g_strdup (callback_url);
+}
+
+const char *
+clap_session_get_callback_url (ClapSession *self)
+{
+  g_return_val_if_fail (CLAP_IS_SESSION (self), NULL);
+  return self->callback_url;
+}
+
 /* Submission --------------------------------------------------------------- */
 
 typedef struct {
@@ -575,6 +596,10 @@ submit_new (ClapSession *self,
   self->n_submitting++;
   submit->session = g_object_ref (self);
   submit->request = clap_request_copy (request);
+  /* Only the copy that is sent: the history keeps the request without it,
+   * since the receiver's address may change before a retry. */
+  if (self->callback_url != NULL)
+    clap_request_set_callback_url (submit->request, self->callback_url);
   submit->tasks = g_ptr_array_new_with_free_func (g_object_unref);
   return submit;
 }

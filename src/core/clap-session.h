@@ -21,6 +21,9 @@ ClapPoller  *clap_session_get_poller        (ClapSession  *self);
 const char  *clap_session_get_results_dir   (ClapSession  *self);
 void         clap_session_set_max_downloads (ClapSession  *self,
                                              guint         max_downloads);
+const char  *clap_session_get_callback_url  (ClapSession  *self);
+void         clap_session_set_callback_url  (ClapSession  *self,
+                                             const char   *callback_url);
 
 void         clap_session_set_cache_limits  (ClapSession  *self,
                                              guint64       max_bytes,
