@@ -7,6 +7,7 @@
 #include <gst/gst.h>
 
 #include "clap-application.h"
+#include "clap-callback-server.h"
 #include "clap-resources.h"
 #include "clap-preferences.h"
 #include "clap-secret.h"
@@ -26,6 +27,7 @@ struct _ClapApplication
   GSettings      *settings;
   ClapSession    *session;
   ClapSimServer  *sim;
+  ClapCallbackServer *receiver;
   GCancellable   *cancellable;
 
   char           *api_key;
@@ -144,13 +146,90 @@ apply_settings (ClapApplication *self)
                                  g_settings_get_uint (self->settings, "cache-max-days"));
 }
 
+/* Whether the session's service runs on this computer (the demo's
+ * simulator, a local proxy): only then can it reach the receiver's own
+ * loopback URL. */
+static gboolean
+service_is_local (ClapSession *session)
+{
+  const char *base = clap_client_get_base_url (clap_session_get_client (session));
+  g_autoptr(GUri) uri = g_uri_parse (base, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/* The callback receiver follows the settings and the session shown. Each
+ * create then carries the public URL the person mapped to the receiver,
+ * else the receiver's own URL when the service can reach it; a remote
+ * service gets none rather than an address it cannot call. */
+static void
+update_receiver (ClapApplication *self)
+{
+  g_autofree char *address = g_settings_get_string (self->settings, "callback-address");
+  g_autofree char *public_url = g_settings_get_string (self->settings, "callback-public-url");
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->session == NULL || !g_settings_get_boolean (self->settings, "callback-enabled"))
+    {
+      g_clear_object (&self->receiver);
+      if (self->session != NULL)
+        clap_session_set_callback_url (self->session, NULL);
+      return;
+    }
+
+  if (self->receiver != NULL &&
+      (clap_callback_server_get_session (self->receiver) != self->session ||
+       g_strcmp0 (clap_callback_server_get_address (self->receiver), address) != 0))
+    g_clear_object (&self->receiver);
+
+  if (self->receiver == NULL)
+    {
+      self->receiver = clap_callback_server_new (self->session);
+      if (!clap_callback_server_listen (self->receiver, address, &error))
+        {
+          g_clear_object (&self->receiver);
+          clap_session_set_callback_url (self->session, NULL);
+          show_error (self, error->message);
+          return;
+        }
+    }
+
+  g_strstrip (public_url);
+  if (*public_url != '\0')
+    {
+      if (clap_url_is_allowed (public_url, &error))
+        url = g_steal_pointer (&public_url);
+      else
+        show_error (self, error->message);
+    }
+  else if (service_is_local (self->session))
+    {
+      url = clap_callback_server_dup_url (self->receiver);
+    }
+
+  clap_session_set_callback_url (self->session, url);
+}
+
 static void
 on_settings_changed (GSettings       *settings,
                      const char      *key,
                      ClapApplication *self)
 {
-  if (g_str_equal (key, "base-url") && !self->demo && self->session != NULL)
-    start_real (self);
+  if (g_str_has_prefix (key, "callback-"))
+    update_receiver (self);
+  else if (g_str_equal (key, "base-url") && !self->demo && self->session != NULL)
+    {
+      start_real (self);
+      update_receiver (self);
+    }
   else
     apply_settings (self);
 }
@@ -202,6 +281,7 @@ set_session (ClapApplication *self,
     g_signal_connect (session, "task-finished", G_CALLBACK (on_task_finished), self);
   self->demo = demo;
   apply_settings (self);
+  update_receiver (self);
 
   windows = gtk_application_get_windows (GTK_APPLICATION (self));
   for (GList *l = windows; l != NULL; l = l->next)
@@ -598,6 +678,7 @@ clap_application_shutdown (GApplication *app)
   ClapApplication *self = CLAP_APPLICATION (app);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->receiver);
   if (self->session != NULL)
     clap_store_flush (clap_session_get_store (self->session), NULL);
 
@@ -611,6 +692,7 @@ clap_application_dispose (GObject *object)
 
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->receiver);
   g_clear_object (&self->session);
   g_clear_object (&self->sim);
   g_clear_object (&self->settings);

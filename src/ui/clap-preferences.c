@@ -5,11 +5,13 @@
 
 #include <glib/gi18n.h>
 
+#include "clap-callback-server.h"
 #include "clap-preferences.h"
 #include "clap-request.h"
 
 /* Preferences: the key (to the keyring through the application, never to
- * GSettings), the service address, files and behaviour (GSettings). */
+ * GSettings), the service address, files, behaviour and the callback
+ * receiver (GSettings). */
 
 struct _ClapPreferences
 {
@@ -29,6 +31,9 @@ struct _ClapPreferences
   GtkSpinButton        *poll_interval;
   GtkSpinButton        *max_requests;
   GtkSpinButton        *max_downloads;
+  GtkSwitch            *callback_switch;
+  AdwEntryRow          *callback_address_row;
+  AdwEntryRow          *callback_public_url_row;
 };
 
 G_DEFINE_FINAL_TYPE (ClapPreferences, clap_preferences, ADW_TYPE_PREFERENCES_WINDOW)
@@ -89,6 +94,68 @@ on_base_url_apply (ClapPreferences *self)
 
   gtk_widget_remove_css_class (GTK_WIDGET (self->base_url_row), "error");
   g_settings_set_string (self->settings, "base-url", url);
+}
+
+/* Marks @row wrong and says why, or (@error NULL) clears the mark. */
+static void
+set_row_error (ClapPreferences *self,
+               AdwEntryRow     *row,
+               const GError    *error)
+{
+  if (error == NULL)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+      return;
+    }
+
+  gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+}
+
+static void
+on_callback_address_apply (ClapPreferences *self)
+{
+  GtkEditable *editable = GTK_EDITABLE (self->callback_address_row);
+  g_autofree char *address = g_strstrip (g_strdup (gtk_editable_get_text (editable)));
+  g_autoptr(GInetSocketAddress) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (*address == '\0')
+    {
+      g_autofree char *fallback = NULL;
+
+      g_settings_reset (self->settings, "callback-address");
+      fallback = g_settings_get_string (self->settings, "callback-address");
+      gtk_editable_set_text (editable, fallback);
+      set_row_error (self, self->callback_address_row, NULL);
+      return;
+    }
+
+  parsed = clap_callback_server_parse_address (address, &error);
+  set_row_error (self, self->callback_address_row, error);
+  if (parsed != NULL)
+    g_settings_set_string (self->settings, "callback-address", address);
+}
+
+static void
+on_callback_public_url_apply (ClapPreferences *self)
+{
+  GtkEditable *editable = GTK_EDITABLE (self->callback_public_url_row);
+  g_autofree char *url = g_strstrip (g_strdup (gtk_editable_get_text (editable)));
+  g_autoptr(GError) error = NULL;
+
+  /* The service calls only https addresses; plain http would be refused
+   * with the request, and could only reach this computer anyway. */
+  if (*url != '\0' && clap_url_is_allowed (url, &error) &&
+      g_strcmp0 (g_uri_peek_scheme (url), "https") != 0)
+    g_set_error (&error, CLAP_REQUEST_ERROR, CLAP_REQUEST_ERROR_BAD_URL,
+                 _("“%s” is not an https address. Forward a public https:// address to the "
+                   "listen address and write that one here."),
+                 url);
+
+  set_row_error (self, self->callback_public_url_row, error);
+  if (error == NULL)
+    g_settings_set_string (self->settings, "callback-public-url", url);
 }
 
 static void
@@ -163,10 +230,15 @@ clap_preferences_class_init (ClapPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClapPreferences, poll_interval);
   gtk_widget_class_bind_template_child (widget_class, ClapPreferences, max_requests);
   gtk_widget_class_bind_template_child (widget_class, ClapPreferences, max_downloads);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, callback_switch);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, callback_address_row);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, callback_public_url_row);
   gtk_widget_class_bind_template_callback (widget_class, on_key_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_forget_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_base_url_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_folder_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_callback_address_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_callback_public_url_apply);
 }
 
 static void
@@ -180,12 +252,18 @@ clap_preferences_new (ClapApplication *app)
 {
   ClapPreferences *self = g_object_new (CLAP_TYPE_PREFERENCES, NULL);
   g_autofree char *base = NULL;
+  g_autofree char *callback_address = NULL;
+  g_autofree char *callback_public_url = NULL;
 
   self->app = g_object_ref (app);
   self->settings = g_object_ref (clap_application_get_settings (app));
 
   base = g_settings_get_string (self->settings, "base-url");
   gtk_editable_set_text (GTK_EDITABLE (self->base_url_row), base);
+  callback_address = g_settings_get_string (self->settings, "callback-address");
+  gtk_editable_set_text (GTK_EDITABLE (self->callback_address_row), callback_address);
+  callback_public_url = g_settings_get_string (self->settings, "callback-public-url");
+  gtk_editable_set_text (GTK_EDITABLE (self->callback_public_url_row), callback_public_url);
 
   g_settings_bind (self->settings, "cache-size-mb",
                    gtk_spin_button_get_adjustment (self->cache_size), "value", G_SETTINGS_BIND_DEFAULT);
@@ -199,6 +277,8 @@ clap_preferences_new (ClapApplication *app)
                    gtk_spin_button_get_adjustment (self->max_requests), "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "max-downloads",
                    gtk_spin_button_get_adjustment (self->max_downloads), "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "callback-enabled", self->callback_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
 
   g_signal_connect_object (self->settings, "changed::download-folder",
                            G_CALLBACK (update_folder), self, G_CONNECT_SWAPPED);
