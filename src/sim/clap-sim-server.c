@@ -485,6 +485,73 @@ sim_stats_handler (SoupServer        *server,
   _clap_sim_respond_success (msg, data);
 }
 
+/* Orders tasks by creation time, then id, so a listing reads the same twice. */
+static gint
+compare_tasks (gconstpointer a,
+               gconstpointer b)
+{
+  const ClapSimTask *ta = *(const ClapSimTask **)a;
+  const ClapSimTask *tb = *(const ClapSimTask **)b;
+
+  if (ta->create_time != tb->create_time)
+    return ta->create_time < tb->create_time ? -1 : 1;
+  return strcmp (ta->id, tb->id);
+}
+
+/* `GET /sim/tasks`: every task this simulator created, so that a test can
+ * hold a client's history against what the service really made. */
+static void
+sim_tasks_handler (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  ClapSimServer *self = user_data;
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  g_autoptr(JsonObject) data = NULL;
+  JsonArray *tasks;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
+    {
+      _clap_sim_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use GET");
+      return;
+    }
+
+  g_hash_table_iter_init (&iter, self->tasks);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (sorted, value);
+  g_ptr_array_sort (sorted, compare_tasks);
+
+  data = json_object_new ();
+  tasks = json_array_new ();
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      ClapSimTask *task = g_ptr_array_index (sorted, i);
+      JsonObject *item = json_object_new ();
+      const char *prompt = NULL;
+
+      if (json_object_has_member (task->params, "prompt") &&
+          JSON_NODE_HOLDS_VALUE (json_object_get_member (task->params, "prompt")))
+        prompt = json_object_get_string_member (task->params, "prompt");
+
+      json_object_set_string_member (item, "taskId", task->id);
+      json_object_set_string_member (item, "state", _clap_sim_state_to_string (task->state));
+      json_object_set_string_member (item, "model", task->model);
+      if (prompt != NULL)
+        json_object_set_string_member (item, "prompt", prompt);
+      else
+        json_object_set_null_member (item, "prompt");
+      json_object_set_int_member (item, "createTime", task->create_time);
+      json_array_add_object_element (tasks, item);
+    }
+
+  json_object_set_array_member (data, "tasks", tasks);
+  _clap_sim_respond_success (msg, data);
+}
+
 static void
 request_finished_cb (SoupServer        *server,
                      SoupServerMessage *msg,
@@ -536,6 +603,7 @@ clap_sim_server_init (ClapSimServer *self)
   soup_server_add_handler (self->soup, "/results", _clap_sim_results_handler, self, NULL);
   soup_server_add_handler (self->soup, "/sim/faults", sim_faults_handler, self, NULL);
   soup_server_add_handler (self->soup, "/sim/stats", sim_stats_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/sim/tasks", sim_tasks_handler, self, NULL);
 }
 
 /**

@@ -23,7 +23,8 @@ static const char keywords_help[] =
   "\n"
   "Faults over HTTP, no key needed:\n"
   "  curl -d '{\"endpoint\":\"query\",\"fault\":\"http-500\",\"count\":2}' URL/sim/faults\n"
-  "  curl URL/sim/stats\n";
+  "  curl URL/sim/stats\n"
+  "  curl URL/sim/tasks\n";
 
 static char *
 nicks (GType type)

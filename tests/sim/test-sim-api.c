@@ -785,6 +785,66 @@ test_control_http (SimFixture    *fx,
   g_assert_cmpuint (json_object_get_size (counts), ==, 8);
 }
 
+/* A task of a /sim/tasks listing, found by its id. */
+static JsonObject *
+find_listed (JsonArray  *tasks,
+             const char *id)
+{
+  for (guint i = 0; i < json_array_get_length (tasks); i++)
+    {
+      JsonObject *item = json_array_get_object_element (tasks, i);
+
+      if (g_strcmp0 (json_object_get_string_member (item, "taskId"), id) == 0)
+        return item;
+    }
+  return NULL;
+}
+
+static void
+test_control_tasks (SimFixture    *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(SimResponse) empty = sim_request (fx, "GET", "/sim/tasks", NULL, NULL);
+  g_autoptr(SimResponse) failing = NULL;
+  g_autoptr(SimResponse) listing = NULL;
+  g_autoptr(SimResponse) refused = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  JsonArray *tasks;
+  JsonObject *item;
+
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      sim_response_data (empty), "tasks")), ==, 0);
+
+  g_object_set (fx->server, "pending-ms", 60000, NULL);
+  first = sim_create (fx, V26_OK);
+  second = sim_create (fx, "{\"model\":\"kling-v3\",\"prompt\":\"Second\",\"duration\":\"3\"}");
+  /* a refused create makes no task */
+  clap_sim_server_inject_fault (fx->server, CLAP_SIM_ENDPOINT_CREATE, CLAP_SIM_FAULT_HTTP_500, 1);
+  failing = sim_request (fx, "POST", GENERATIONS, SIM_KEY, V26_OK);
+  sim_assert_envelope (failing, 500, 500, "Internal");
+
+  listing = sim_request (fx, "GET", "/sim/tasks", NULL, NULL);
+  tasks = json_object_get_array_member (sim_response_data (listing), "tasks");
+  g_assert_cmpuint (json_array_get_length (tasks), ==, 2);
+
+  item = find_listed (tasks, first);
+  g_assert_nonnull (item);
+  g_assert_cmpstr (json_object_get_string_member (item, "state"), ==, "pending");
+  g_assert_cmpstr (json_object_get_string_member (item, "model"), ==, "kling-v2-6");
+  g_assert_cmpstr (json_object_get_string_member (item, "prompt"), ==,
+                   "A girl dancing on the beach");
+  g_assert_cmpint (json_object_get_int_member (item, "createTime"), >, 0);
+
+  item = find_listed (tasks, second);
+  g_assert_nonnull (item);
+  g_assert_cmpstr (json_object_get_string_member (item, "model"), ==, "kling-v3");
+  g_assert_cmpstr (json_object_get_string_member (item, "prompt"), ==, "Second");
+
+  refused = sim_request (fx, "POST", "/sim/tasks", NULL, "{}");
+  sim_assert_envelope (refused, 405, 405, "GET");
+}
+
 /* The object itself */
 
 static void
@@ -877,6 +937,7 @@ main (int   argc,
   add ("/sim/faults/drop", test_fault_drop, NULL);
   add ("/sim/faults/created-then-drop", test_fault_created_then_drop, NULL);
   add ("/sim/faults/queue", test_fault_queue, NULL);
+  add ("/sim/control/tasks", test_control_tasks, NULL);
   add ("/sim/keywords/create", test_keyword_create, NULL);
   add ("/sim/keywords/query", test_keyword_query, NULL);
   add ("/sim/keywords/download", test_keyword_download, NULL);
