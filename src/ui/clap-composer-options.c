@@ -17,6 +17,9 @@
 #define SPEC_KEY "clap-option-spec"
 #define DURATIONS_KEY "clap-durations"
 
+/* Characters of a choice that still fit beside its title at 340 px. */
+#define LONG_CHOICE 16
+
 static const char *
 tr (const char *msgid)
 {
@@ -200,6 +203,13 @@ make_choice_row (ClapComposer         *self,
 
   init_row (row, spec);
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (labels));
+
+  /* A long choice ("Follow the video (up to 30 s)") would be cut short at
+   * the end of the row: it goes under the title instead. */
+  for (const ClapChoice *choice = spec->choices; choice->value != NULL; choice++)
+    if (g_utf8_strlen (tr (choice->label), -1) > LONG_CHOICE)
+      adw_combo_row_set_use_subtitle (ADW_COMBO_ROW (row), TRUE);
+
   g_signal_connect (row, "notify::selected", G_CALLBACK (on_choice_selected), self);
   return row;
 }
@@ -277,7 +287,7 @@ make_voice_row (ClapComposer *self,
                 guint         number)
 {
   GtkWidget *row = adw_entry_row_new ();
-  GtkWidget *insert = gtk_button_new_from_icon_name ("insert-text-symbolic");
+  GtkWidget *insert = gtk_button_new_with_mnemonic (_("_Insert"));
   /* Translators: the title of an entry for a voice id; %u is 1 or 2 */
   g_autofree char *title = g_strdup_printf (_("Voice %u ID"), number);
   /* Translators: <<<voice_%u>>> is written as is in the prompt */
@@ -363,7 +373,7 @@ show_model_parts (ClapComposer        *self,
   for (guint i = 0; i < clap_catalog_get_n_models (); i++)
     if (clap_catalog_get_model (i) == model)
       adw_combo_row_set_selected (self->model_row, i);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->model_row), tr (model->description));
+  gtk_label_set_label (self->model_description, tr (model->description));
 }
 
 /* Makes the rows of @model, in the catalogue's order. */

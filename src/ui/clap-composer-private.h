@@ -28,6 +28,7 @@ struct _ClapComposer
   /* template */
   GtkWidget           *clamp;
   AdwComboRow         *model_row;
+  GtkLabel            *model_description;
   GtkLabel            *counter_label;
   GtkTextView         *prompt_view;
   GtkLabel            *prompt_placeholder;

@@ -233,14 +233,16 @@ update_summary (ClapComposer *self)
   g_autofree char *button = NULL;
   gboolean valid = can_generate (self, &error);
   ClapPrice price = 0;
+  gboolean priced = has_price (self, &price);
 
-  if (has_price (self, &price))
+  if (priced)
     {
       g_autofree char *total = clap_price_format (price * self->n_takes);
       g_autofree char *each = clap_price_format (price);
 
-      /* Translators: the estimated price, "≈ $0.0531" */
-      price_text = g_strdup_printf (_("≈ %s"), total);
+      /* Translators: the estimated price, "≈ $0.0531"; the space is a
+       * no-break space, so the sign never ends a line alone */
+      price_text = g_strdup_printf (_("≈ %s"), total);
       if (self->n_takes == 1)
         detail = g_strdup (_("Estimated price of one take"));
       else
@@ -254,12 +256,16 @@ update_summary (ClapComposer *self)
     }
   else
     {
-      price_text = g_strdup ("—");
+      price_text = g_strdup (_("No estimate yet"));
       detail = no_price_reason (self);
       price_a11y = g_strdup_printf (_("No price yet: %s"), detail);
     }
 
   gtk_label_set_label (self->price_label, price_text);
+  if (priced)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->price_label), "dim-label");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->price_label), "dim-label");
   gtk_label_set_label (self->price_detail, detail);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->price_label),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, price_a11y,
@@ -968,6 +974,7 @@ clap_composer_class_init (ClapComposerClass *klass)
                                                "/app/clapboard/Clapboard/ui/clap-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, ClapComposer, clamp);
   gtk_widget_class_bind_template_child (widget_class, ClapComposer, model_row);
+  gtk_widget_class_bind_template_child (widget_class, ClapComposer, model_description);
   gtk_widget_class_bind_template_child (widget_class, ClapComposer, counter_label);
   gtk_widget_class_bind_template_child (widget_class, ClapComposer, prompt_view);
   gtk_widget_class_bind_template_child (widget_class, ClapComposer, prompt_placeholder);
@@ -995,10 +1002,53 @@ clap_composer_class_init (ClapComposerClass *klass)
   gtk_widget_class_set_css_name (widget_class, "clapcomposer");
 }
 
+/* The model list shows what each model does, so the choice is informed. */
+static void
+setup_model_item (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *description = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_xalign (GTK_LABEL (description), 0);
+  gtk_label_set_wrap (GTK_LABEL (description), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (description), 36);
+  gtk_widget_add_css_class (description, "dim-label");
+  gtk_widget_add_css_class (description, "caption");
+  gtk_widget_set_margin_top (box, 3);
+  gtk_widget_set_margin_bottom (box, 3);
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), description);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_model_item (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 gpointer                  user_data)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  guint position = gtk_list_item_get_position (item);
+  const ClapModelSpec *model;
+
+  if (position >= clap_catalog_get_n_models ())
+    return;
+
+  model = clap_catalog_get_model (position);
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (box)),
+                       g_dgettext (GETTEXT_PACKAGE, model->label));
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (box)),
+                       g_dgettext (GETTEXT_PACKAGE, model->description));
+}
+
 static void
 clap_composer_init (ClapComposer *self)
 {
   g_autoptr(GtkStringList) models = gtk_string_list_new (NULL);
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1011,6 +1061,9 @@ clap_composer_init (ClapComposer *self)
   for (guint i = 0; i < clap_catalog_get_n_models (); i++)
     gtk_string_list_append (models, g_dgettext (GETTEXT_PACKAGE, clap_catalog_get_model (i)->label));
   adw_combo_row_set_model (self->model_row, G_LIST_MODEL (models));
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_model_item), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_model_item), NULL);
+  adw_combo_row_set_list_factory (self->model_row, factory);
   g_signal_connect_swapped (self->model_row, "notify::selected",
                             G_CALLBACK (on_model_selected), self);
 

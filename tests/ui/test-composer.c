@@ -320,7 +320,7 @@ expected_price (const char *model,
 
   g_assert_true (clap_catalog_estimate (model, mode, version, sound, voice, seconds, &price));
   formatted = clap_price_format (price * n_takes);
-  return g_strdup_printf ("≈ %s", formatted);
+  return g_strdup_printf ("≈\u00a0%s", formatted);
 }
 
 static gboolean
@@ -588,7 +588,7 @@ test_price_follows_options (Fixture       *fx,
   /* motion control: no price without a video, then per second of it */
   select_model (fx, "kling-motion-control");
   set_takes (fx, 1);
-  g_assert_cmpstr (price_text (fx), ==, "—");
+  g_assert_cmpstr (price_text (fx), ==, "No estimate yet");
   g_assert_cmpstr (gtk_label_get_label (_clap_composer_get_price_detail (fx->composer)), ==,
                    "Add a motion video to see the price.");
   {
@@ -929,7 +929,7 @@ test_motion_video (Fixture       *fx,
   g_assert_cmpstr (clap_input_zone_get_error (zone), ==, too_long);
   g_assert_null (clap_request_get_motion_video (request));
   g_assert_cmpfloat (clap_request_get_motion_seconds (request), ==, 0.0);
-  g_assert_cmpstr (price_text (fx), ==, "—");
+  g_assert_cmpstr (price_text (fx), ==, "No estimate yet");
 
   /* a good one: 12 s, 720p on Kling 2.6 */
   drop_file (zone, mp4_12s);
@@ -971,7 +971,7 @@ test_motion_video (Fixture       *fx,
   clap_input_zone_clear (zone);
   g_assert_null (clap_request_get_motion_video (request));
   g_assert_cmpfloat (clap_request_get_motion_seconds (request), ==, 0.0);
-  g_assert_cmpstr (price_text (fx), ==, "—");
+  g_assert_cmpstr (price_text (fx), ==, "No estimate yet");
 }
 
 /* Ctrl+V: an image on the clipboard becomes a PNG in the cache, then the
