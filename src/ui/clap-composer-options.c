@@ -369,7 +369,6 @@ show_model_parts (ClapComposer        *self,
                        ? _("Describe the clip: who is in it, what happens, the camera, the light…")
                        : _("Optional: the scene, the look of the character, the mood…"));
 
-  adw_combo_row_set_selected (self->model_row, GTK_INVALID_LIST_POSITION);
   for (guint i = 0; i < clap_catalog_get_n_models (); i++)
     if (clap_catalog_get_model (i) == model)
       adw_combo_row_set_selected (self->model_row, i);

@@ -305,6 +305,9 @@ buffer_get_text (GtkTextBuffer *buffer)
 }
 
 
+static void take_back_refused (ClapComposer  *self,
+                               ClapInputZone *zone);
+
 static void
 sync_buffer (GtkTextView *view,
              const char  *text)
@@ -327,8 +330,14 @@ sync_zone (ClapComposer *self,
   ClapInputZone *zone = _clap_composer_get_zone (self, slot);
   const char *value = clap_request_get_input (self->request, slot);
 
-  if (g_strcmp0 (value, clap_input_zone_get_value (zone)) != 0)
-    clap_input_zone_load_value (zone, value, clap_request_get_motion_seconds (self->request));
+  if (g_strcmp0 (value, clap_input_zone_get_value (zone)) == 0)
+    return;
+
+  clap_input_zone_load_value (zone, value, clap_request_get_motion_seconds (self->request));
+
+  /* A web address is refused at once, without a change of the zone's
+   * error when it was refused before. */
+  take_back_refused (self, zone);
 }
 
 static void
@@ -502,24 +511,30 @@ on_zone_duration (ClapInputZone *zone,
   clap_request_set_motion_seconds (self->request, clap_input_zone_get_duration (zone));
 }
 
+/* A value the request was given from outside (a loaded request, a test)
+ * that the zone refused: the request takes back what the zone holds. */
+static void
+take_back_refused (ClapComposer  *self,
+                   ClapInputZone *zone)
+{
+  ClapOption slot = zone_slot (self, zone);
+
+  if (clap_input_zone_get_busy (zone) || clap_input_zone_get_error (zone) == NULL ||
+      g_strcmp0 (clap_request_get_input (self->request, slot),
+                 clap_input_zone_get_value (zone)) == 0)
+    return;
+
+  clap_request_set_input (self->request, slot, clap_input_zone_get_value (zone));
+  if (slot == CLAP_OPTION_MOTION_VIDEO)
+    clap_request_set_motion_seconds (self->request, clap_input_zone_get_duration (zone));
+}
+
 static void
 on_zone_state (ClapInputZone *zone,
                GParamSpec    *pspec,
                ClapComposer  *self)
 {
-  ClapOption slot = zone_slot (self, zone);
-
-  /* A value the request was given from outside that the zone refused: the
-   * request takes back what the zone holds. */
-  if (!clap_input_zone_get_busy (zone) &&
-      g_strcmp0 (clap_request_get_input (self->request, slot),
-                 clap_input_zone_get_value (zone)) != 0)
-    {
-      clap_request_set_input (self->request, slot, clap_input_zone_get_value (zone));
-      if (slot == CLAP_OPTION_MOTION_VIDEO)
-        clap_request_set_motion_seconds (self->request, clap_input_zone_get_duration (zone));
-    }
-
+  take_back_refused (self, zone);
   update_summary (self);
 }
 

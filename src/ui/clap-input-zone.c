@@ -42,6 +42,7 @@ struct _ClapInputZone
   double         duration;    /* seconds, videos only; 0 when unknown */
   char          *error;
   GCancellable  *cancellable; /* the check or paste in flight, if any */
+  GCancellable  *life;        /* clipboard reads and the file dialog */
   gboolean       busy;
   gboolean       syncing;
 
@@ -455,9 +456,10 @@ clap_input_zone_load_file (ClapInputZone *self,
   probe->kind = self->kind;
   probe->max_seconds = self->max_seconds;
 
+  /* Busy first: whoever watches the error sees a zone at work. */
   name = g_file_get_basename (file);
-  set_error (self, NULL);
   set_busy (self, TRUE, name);
+  set_error (self, NULL);
 
   task = g_task_new (self, start_pending (self), probe_done, NULL);
   g_task_set_source_tag (task, clap_input_zone_load_file);
@@ -710,8 +712,8 @@ clap_input_zone_load_texture (ClapInputZone *self,
       memory = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes, stride);
     }
 
-  set_error (self, NULL);
   set_busy (self, TRUE, _("Pasted image"));
+  set_error (self, NULL);
 
   task = g_task_new (self, start_pending (self), save_texture_done, NULL);
   g_task_set_source_tag (task, clap_input_zone_load_texture);
@@ -731,6 +733,8 @@ paste_files_done (GObject      *source,
   const GValue *value;
 
   value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
+  if (g_cancellable_is_cancelled (self->life))
+    return;
   if (value == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -751,6 +755,8 @@ paste_texture_done (GObject      *source,
   g_autoptr(GdkTexture) texture = NULL;
 
   texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
+  if (g_cancellable_is_cancelled (self->life))
+    return;
   if (texture == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -771,6 +777,8 @@ paste_text_done (GObject      *source,
   g_autofree char *text = NULL;
 
   text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
+  if (g_cancellable_is_cancelled (self->life))
+    return;
   if (text == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -819,16 +827,17 @@ clap_input_zone_paste (ClapInputZone *self,
       gdk_clipboard_read_value_async (clipboard,
                                       gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST)
                                       ? GDK_TYPE_FILE_LIST : G_TYPE_FILE,
-                                      G_PRIORITY_DEFAULT, NULL,
+                                      G_PRIORITY_DEFAULT, self->life,
                                       paste_files_done, g_object_ref (self));
       return TRUE;
 
     case CLAP_CLIPBOARD_IMAGE:
-      gdk_clipboard_read_texture_async (clipboard, NULL, paste_texture_done, g_object_ref (self));
+      gdk_clipboard_read_texture_async (clipboard, self->life, paste_texture_done,
+                                        g_object_ref (self));
       return TRUE;
 
     case CLAP_CLIPBOARD_TEXT:
-      gdk_clipboard_read_text_async (clipboard, NULL, paste_text_done, g_object_ref (self));
+      gdk_clipboard_read_text_async (clipboard, self->life, paste_text_done, g_object_ref (self));
       return TRUE;
 
     case CLAP_CLIPBOARD_NONE:
@@ -958,6 +967,9 @@ dialog_done (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (source), result, &error);
 
+  if (g_cancellable_is_cancelled (self->life))
+    return;
+
   if (file != NULL)
     clap_input_zone_load_file (self, file);
   else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED) &&
@@ -980,7 +992,7 @@ on_choose_clicked (ClapInputZone *self)
   gtk_file_dialog_set_default_filter (self->dialog, filter);
   gtk_file_dialog_set_modal (self->dialog, TRUE);
   gtk_file_dialog_open (self->dialog, GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
-                        NULL, dialog_done, g_object_ref (self));
+                        self->life, dialog_done, g_object_ref (self));
 }
 #else
 static void
@@ -1295,6 +1307,7 @@ clap_input_zone_dispose (GObject *object)
   ClapInputZone *self = CLAP_INPUT_ZONE (object);
 
   cancel_pending (self);
+  g_cancellable_cancel (self->life);
 
 #if GTK_CHECK_VERSION (4, 10, 0)
   g_clear_object (&self->dialog);
@@ -1320,6 +1333,7 @@ clap_input_zone_finalize (GObject *object)
   g_free (self->hint);
   g_free (self->value);
   g_free (self->error);
+  g_clear_object (&self->life);
 
   G_OBJECT_CLASS (clap_input_zone_parent_class)->finalize (object);
 }
@@ -1398,6 +1412,7 @@ clap_input_zone_init (ClapInputZone *self)
   GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE, G_TYPE_STRING };
 
   self->max_seconds = CLAP_VIDEO_MAX_SECONDS;
+  self->life = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

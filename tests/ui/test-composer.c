@@ -892,6 +892,45 @@ test_refusals (Fixture       *fx,
   WAIT_UNTIL (!clap_input_zone_get_busy (zone));
   g_assert_cmpstr (clap_input_zone_get_error (zone), ==, "The file is empty.");
   g_assert_cmpstr (clap_request_get_image (request_of (fx)), ==, png_frame);
+
+  /* with that error showing, a good path from outside is taken */
+  clap_request_set_image (request_of (fx), png_second);
+  g_assert_true (clap_input_zone_get_busy (zone));
+  WAIT_UNTIL (!clap_input_zone_get_busy (zone));
+  g_assert_null (clap_input_zone_get_error (zone));
+  g_assert_cmpstr (clap_request_get_image (request_of (fx)), ==, png_second);
+  g_assert_cmpstr (clap_input_zone_get_value (zone), ==, png_second);
+
+  /* an insecure address from outside, twice: refused both times */
+  for (guint i = 0; i < 2; i++)
+    {
+      clap_request_set_image (request_of (fx), "http://example.com/a.png");
+      g_assert_cmpstr (clap_request_get_image (request_of (fx)), ==, png_second);
+      g_assert_nonnull (strstr (clap_input_zone_get_error (zone), "not a secure address"));
+    }
+}
+
+/* Closing the window while a file is checked and a paste is read: nothing
+ * is touched after the composer is gone (the teardown waits for it to be
+ * finalized, under fatal warnings). */
+static void
+test_dispose_while_busy (Fixture       *fx,
+                         gconstpointer  data)
+{
+  ClapInputZone *zone = _clap_composer_get_zone (fx->composer, CLAP_OPTION_IMAGE);
+  g_autoptr(GFile) file = g_file_new_for_path (png_wide);
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (png_frame, NULL);
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_FILE);
+  g_value_set_object (&value, file);
+  drop_value (zone, &value);
+  g_assert_true (clap_input_zone_get_busy (zone));
+
+  gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (fx->composer)), texture);
+  g_assert_true (clap_input_zone_paste (_clap_composer_get_zone (fx->composer,
+                                                                 CLAP_OPTION_IMAGE_TAIL),
+                                        gtk_widget_get_clipboard (GTK_WIDGET (fx->composer))));
 }
 
 /* Motion videos: too short and too long are refused; a good one sets the
@@ -1330,6 +1369,7 @@ main (int argc, char *argv[])
   ADD ("drop-image", test_drop_image);
   ADD ("refusals", test_refusals);
   ADD ("motion-video", test_motion_video);
+  ADD ("dispose-while-busy", test_dispose_while_busy);
   ADD ("paste", test_paste);
   ADD ("load-request", test_load_request);
   ADD ("counter", test_counter);
