@@ -15,6 +15,7 @@ struct _ClapComposer
   ClapRequest         *request;
   GSettings           *settings;
   GCancellable        *cancellable;
+  GtkDropTarget       *drop_target;
   guint                n_takes;
   gboolean             syncing;   /* widgets follow the request: do not write back */
   gboolean             restoring; /* settings are being read: do not write them */
@@ -75,5 +76,6 @@ GtkLabel      *_clap_composer_get_price_label   (ClapComposer *self);
 GtkLabel      *_clap_composer_get_price_detail  (ClapComposer *self);
 GtkButton     *_clap_composer_get_generate_button (ClapComposer *self);
 GtkLabel      *_clap_composer_get_reason_label  (ClapComposer *self);
+GtkDropTarget *_clap_composer_get_drop_target   (ClapComposer *self);
 
 G_END_DECLS

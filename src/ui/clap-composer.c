@@ -8,7 +8,6 @@
 
 #include "clap-composer-private.h"
 #include "clap-input-zone-private.h"
-#include "clap-transfer.h"
 
 /* The composer: the prompt, the model and the options it takes, the
  * reference inputs, the price and the Generate button. It edits one live
@@ -304,7 +303,6 @@ buffer_get_text (GtkTextBuffer *buffer)
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
-
 static void take_back_refused (ClapComposer  *self,
                                ClapInputZone *zone);
 
@@ -596,19 +594,14 @@ guess_kind (const char *name)
          ? CLAP_INPUT_KIND_VIDEO : CLAP_INPUT_KIND_IMAGE;
 }
 
-static void
-paste_files_done (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+/* Files pasted or dropped outside a zone go to the zone that fits the
+ * first of them. */
+static gboolean
+route_files (ClapComposer *self,
+             const GValue *value)
 {
-  g_autoptr(ClapComposer) self = user_data;
-  const GValue *value;
   g_autofree char *name = NULL;
   ClapInputZone *zone;
-
-  value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, NULL);
-  if (value == NULL || g_cancellable_is_cancelled (self->cancellable))
-    return;
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     {
@@ -623,12 +616,33 @@ paste_files_done (GObject      *source,
       name = g_file_get_basename (g_value_get_object (value));
     }
 
-  if (name == NULL)
-    return;
+  if (name == NULL || (zone = pick_zone (self, guess_kind (name))) == NULL)
+    return FALSE;
 
-  zone = pick_zone (self, guess_kind (name));
-  if (zone != NULL)
-    _clap_input_zone_load_gvalue (zone, value);
+  return _clap_input_zone_load_gvalue (zone, value);
+}
+
+static void
+paste_files_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ClapComposer) self = user_data;
+  const GValue *value;
+
+  value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, NULL);
+  if (value != NULL && !g_cancellable_is_cancelled (self->cancellable))
+    route_files (self, value);
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         ClapComposer  *self)
+{
+  return route_files (self, value);
 }
 
 static void
@@ -896,6 +910,12 @@ _clap_composer_get_reason_label (ClapComposer *self)
   return self->reason_label;
 }
 
+GtkDropTarget *
+_clap_composer_get_drop_target (ClapComposer *self)
+{
+  return self->drop_target;
+}
+
 /* Class -------------------------------------------------------------------- */
 
 static void
@@ -1064,6 +1084,7 @@ clap_composer_init (ClapComposer *self)
 {
   g_autoptr(GtkStringList) models = gtk_string_list_new (NULL);
   g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GType drop_types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE };
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1098,6 +1119,13 @@ clap_composer_init (ClapComposer *self)
   g_signal_connect (self->motion_zone, "notify::duration", G_CALLBACK (on_zone_duration), self);
 
   g_signal_connect (self->request, "notify", G_CALLBACK (on_request_notify), self);
+
+  /* A file dropped anywhere else on the composer finds its zone; the zones
+   * take their own drops first. */
+  self->drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (self->drop_target, drop_types, G_N_ELEMENTS (drop_types));
+  g_signal_connect (self->drop_target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drop_target));
 
   on_prompt_changed (gtk_text_view_get_buffer (self->prompt_view), self);
   _clap_composer_sync_options (self);

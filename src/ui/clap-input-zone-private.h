@@ -23,5 +23,7 @@ GtkLabel          *_clap_input_zone_get_name_label     (ClapInputZone *self);
 GtkLabel          *_clap_input_zone_get_details_label  (ClapInputZone *self);
 GtkLabel          *_clap_input_zone_get_error_label    (ClapInputZone *self);
 GtkPicture        *_clap_input_zone_get_thumbnail      (ClapInputZone *self);
+GtkButton         *_clap_input_zone_get_choose_button  (ClapInputZone *self);
+GObject           *_clap_input_zone_get_chooser        (ClapInputZone *self);
 
 G_END_DECLS

@@ -922,6 +922,23 @@ _clap_input_zone_get_thumbnail (ClapInputZone *self)
   return self->thumbnail;
 }
 
+GtkButton *
+_clap_input_zone_get_choose_button (ClapInputZone *self)
+{
+  return self->choose_button;
+}
+
+/* The GtkFileChooserNative (GTK 4.8) or GtkFileDialog (4.10) once opened. */
+GObject *
+_clap_input_zone_get_chooser (ClapInputZone *self)
+{
+#if GTK_CHECK_VERSION (4, 10, 0)
+  return G_OBJECT (self->dialog);
+#else
+  return G_OBJECT (self->chooser);
+#endif
+}
+
 /* The file chooser --------------------------------------------------------- */
 
 static GtkFileFilter *

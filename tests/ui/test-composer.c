@@ -910,6 +910,94 @@ test_refusals (Fixture       *fx,
     }
 }
 
+/* Files dropped on the composer outside the zones go to the zone of
+ * their kind. */
+static void
+test_drop_on_composer (Fixture       *fx,
+                       gconstpointer  data)
+{
+  GtkDropTarget *target = _clap_composer_get_drop_target (fx->composer);
+  ClapRequest *request = request_of (fx);
+  gboolean handled = FALSE;
+
+  g_assert_true (gdk_content_formats_contain_gtype (gtk_drop_target_get_formats (target),
+                                                    GDK_TYPE_FILE_LIST));
+  select_model (fx, "kling-motion-control");
+
+  if (have_encoder)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (mp4_12s);
+      GSList *list = g_slist_prepend (NULL, file);
+      g_auto(GValue) value = G_VALUE_INIT;
+
+      g_value_init (&value, GDK_TYPE_FILE_LIST);
+      g_value_take_boxed (&value, gdk_file_list_new_from_list (list));
+      g_slist_free (list);
+      g_signal_emit_by_name (target, "drop", &value, 5.0, 5.0, &handled);
+      g_assert_true (handled);
+      WAIT_UNTIL (clap_request_get_motion_video (request) != NULL);
+      g_assert_cmpstr (clap_request_get_motion_video (request), ==, mp4_12s);
+    }
+
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (png_second);
+    g_auto(GValue) value = G_VALUE_INIT;
+
+    g_value_init (&value, G_TYPE_FILE);
+    g_value_set_object (&value, file);
+    g_signal_emit_by_name (target, "drop", &value, 5.0, 5.0, &handled);
+    g_assert_true (handled);
+    WAIT_UNTIL (clap_request_get_image (request) != NULL);
+    g_assert_cmpstr (clap_request_get_image (request), ==, png_second);
+  }
+}
+
+#if !GTK_CHECK_VERSION (4, 10, 0)
+typedef struct {
+  GtkFileChooser *chooser;
+  GFile          *want;
+} ChooserQuery;
+
+/* The fallback dialog loads the folder before it can select the file. */
+static gboolean
+chooser_has_file (ChooserQuery *q)
+{
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (q->chooser);
+
+  return file != NULL && g_file_equal (file, q->want);
+}
+
+/* Choose File… opens GtkFileChooserNative (GTK 4.8); its answer is used. */
+static void
+test_file_chooser (Fixture       *fx,
+                   gconstpointer  data)
+{
+  ClapInputZone *zone = _clap_composer_get_zone (fx->composer, CLAP_OPTION_IMAGE);
+  g_autoptr(GFile) file = g_file_new_for_path (png_frame);
+  ChooserQuery q = { NULL, file };
+  GObject *chooser;
+  GListModel *filters;
+
+  g_signal_emit_by_name (_clap_input_zone_get_choose_button (zone), "clicked");
+  chooser = _clap_input_zone_get_chooser (zone);
+  g_assert_true (GTK_IS_FILE_CHOOSER_NATIVE (chooser));
+  filters = gtk_file_chooser_get_filters (GTK_FILE_CHOOSER (chooser));
+  g_assert_cmpuint (g_list_model_get_n_items (filters), ==, 1);
+  g_object_unref (filters);
+
+  q.chooser = GTK_FILE_CHOOSER (chooser);
+  g_assert_true (gtk_file_chooser_set_file (q.chooser, file, NULL));
+  WAIT_UNTIL (chooser_has_file (&q));
+
+  /* As the portal would answer */
+  gtk_native_dialog_hide (GTK_NATIVE_DIALOG (chooser));
+  g_signal_emit_by_name (chooser, "response", GTK_RESPONSE_ACCEPT);
+  g_assert_null (_clap_input_zone_get_chooser (zone));
+  WAIT_UNTIL (!clap_input_zone_get_busy (zone));
+  g_assert_cmpstr (clap_request_get_image (request_of (fx)), ==, png_frame);
+}
+#endif
+
 /* Closing the window while a file is checked and a paste is read: nothing
  * is touched after the composer is gone (the teardown waits for it to be
  * finalized, under fatal warnings). */
@@ -1370,6 +1458,10 @@ main (int argc, char *argv[])
   ADD ("refusals", test_refusals);
   ADD ("motion-video", test_motion_video);
   ADD ("dispose-while-busy", test_dispose_while_busy);
+  ADD ("drop-on-composer", test_drop_on_composer);
+#if !GTK_CHECK_VERSION (4, 10, 0)
+  ADD ("file-chooser", test_file_chooser);
+#endif
   ADD ("paste", test_paste);
   ADD ("load-request", test_load_request);
   ADD ("counter", test_counter);
