@@ -55,6 +55,7 @@ struct _ClapStore
   GThread      *writer;
   GAsyncQueue  *queue;
   sqlite3      *db;         /* the writer's */
+  sqlite3      *reader;     /* the main thread's, for settings read on demand */
   GMainContext *context;
 
   GMutex        lock;       /* guards the counters below */
@@ -284,7 +285,7 @@ write_upsert (sqlite3               *db,
     " error_message, cost, saved_time, evicted_time)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     " ON CONFLICT (uid) DO UPDATE SET task_id = ?2, state = ?3, model = ?4, prompt = ?5,"
-    " settings = ?6, submit_time = ?7, create_time = ?8, complete_time = ?9, result_urls = ?10,"
+    " settings = COALESCE (?6, settings), submit_time = ?7, create_time = ?8, complete_time = ?9, result_urls = ?10,"
     " thumbnail_url = ?11, local_file = ?12, thumbnail_file = ?13, fail_message = ?14,"
     " error_message = ?15, cost = ?16, saved_time = ?17, evicted_time = ?18";
   g_autofree char *urls = urls_to_json (r->result_urls);
@@ -529,6 +530,40 @@ on_task_notify (ClapTask   *task,
     g_hash_table_replace (self->by_task_id, g_strdup (clap_task_get_task_id (task)), task);
 }
 
+static const char *
+column_text (sqlite3_stmt *stmt,
+             int           column)
+{
+  return (const char *) sqlite3_column_text (stmt, column);
+}
+
+static char *
+load_settings (ClapTask *task,
+               gpointer  data)
+{
+  ClapStore *self = data;
+  sqlite3_stmt *stmt = NULL;
+  char *json = NULL;
+
+  if (self->reader == NULL &&
+      sqlite3_open_v2 (self->path, &self->reader, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    {
+      g_clear_pointer (&self->reader, sqlite3_close);
+      return NULL;
+    }
+
+  sqlite3_busy_timeout (self->reader, 2000);
+  if (sqlite3_prepare_v2 (self->reader, "SELECT settings FROM takes WHERE uid = ?1", -1, &stmt,
+                          NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, clap_task_get_uid (task), -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        json = g_strdup (column_text (stmt, 0));
+    }
+  sqlite3_finalize (stmt);
+  return json;
+}
+
 static void
 watch_task (ClapStore *self,
             ClapTask  *task)
@@ -555,7 +590,13 @@ clap_store_dispose (GObject *object)
     }
 
   for (guint i = 0; self->items != NULL && i < self->items->len; i++)
-    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->items, i), self);
+    {
+      ClapTask *task = g_ptr_array_index (self->items, i);
+
+      /* Takes may outlive the store; their settings then stay unread. */
+      _clap_task_set_settings_loader (task, NULL, NULL);
+      g_signal_handlers_disconnect_by_data (task, self);
+    }
 
   G_OBJECT_CLASS (clap_store_parent_class)->dispose (object);
 }
@@ -566,6 +607,7 @@ clap_store_finalize (GObject *object)
   ClapStore *self = (ClapStore *) object;
 
   g_clear_pointer (&self->db, sqlite3_close);
+  g_clear_pointer (&self->reader, sqlite3_close);
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->by_task_id, g_hash_table_unref);
@@ -647,20 +689,13 @@ clap_store_get_default_path (void)
   return g_build_filename (g_get_user_data_dir (), "clapboard", "history.db", NULL);
 }
 
-static const char *
-column_text (sqlite3_stmt *stmt,
-             int           column)
-{
-  return (const char *) sqlite3_column_text (stmt, column);
-}
-
 /* Reads every take, newest first. Runs in whichever thread opens the store. */
 static GPtrArray *
 load_tasks (sqlite3  *db,
             GError  **error)
 {
   static const char sql[] =
-    "SELECT id, uid, task_id, state, model, prompt, settings, submit_time, create_time,"
+    "SELECT id, uid, task_id, state, model, prompt, NULL, submit_time, create_time,"
     " complete_time, result_urls, thumbnail_url, local_file, thumbnail_file, fail_message,"
     " error_message, cost, saved_time, evicted_time FROM takes"
     " ORDER BY submit_time DESC, id DESC";
@@ -750,7 +785,12 @@ start (ClapStore *self,
 
   g_ptr_array_extend_and_steal (self->items, loaded);
   for (guint i = 0; i < self->items->len; i++)
-    watch_task (self, g_ptr_array_index (self->items, i));
+    {
+      ClapTask *task = g_ptr_array_index (self->items, i);
+
+      _clap_task_set_settings_loader (task, load_settings, self);
+      watch_task (self, task);
+    }
 
   self->writer = g_thread_new ("clap-store-writer", writer_thread, self);
 }
@@ -917,6 +957,9 @@ clap_store_remove (ClapStore *self,
   if (!g_ptr_array_find (self->items, task, &position))
     return;
 
+  /* The take may still be shown or reused: keep its settings, not the store. */
+  clap_task_get_settings (task);
+  _clap_task_set_settings_loader (task, NULL, NULL);
   g_signal_handlers_disconnect_by_data (task, self);
   g_hash_table_remove (self->dirty, task);
   if (clap_task_get_task_id (task) != NULL &&

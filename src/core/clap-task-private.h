@@ -29,6 +29,13 @@ typedef struct {
   gint64         evicted_time;
 } ClapTaskRecord;
 
+/* Returns the take's settings JSON (a new string) or NULL. */
+typedef char *(*ClapTaskSettingsLoader) (ClapTask *task,
+                                         gpointer  data);
+
+void      _clap_task_set_settings_loader (ClapTask               *self,
+                                          ClapTaskSettingsLoader  loader,
+                                          gpointer                data);
 void      _clap_task_record_clear    (ClapTaskRecord *record);
 void      _clap_task_snapshot        (ClapTask       *self,
                                       ClapTaskRecord *record);

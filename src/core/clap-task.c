@@ -20,6 +20,8 @@ struct _ClapTask
   char          *uid;
   gint64         submit_time;
   char          *settings_json;
+  ClapTaskSettingsLoader settings_loader; /* settings kept on disk until needed */
+  gpointer       settings_loader_data;
   char          *task_id;
   char          *model;
   char          *prompt;
@@ -343,6 +345,9 @@ JsonNode *
 clap_task_get_settings (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
+
+  if (self->settings == NULL && self->settings_json == NULL && self->settings_loader != NULL)
+    self->settings_json = self->settings_loader (self, self->settings_loader_data);
 
   if (self->settings == NULL && self->settings_json != NULL)
     self->settings = json_from_string (self->settings_json, NULL);
@@ -674,4 +679,15 @@ _clap_task_new_from_record (ClapTaskRecord *record)
   self->evicted_time = record->evicted_time;
 
   return self;
+}
+
+/* Settings of a take loaded from the history are read from it on first use:
+ * ten thousand takes load without holding ten thousand settings. */
+void
+_clap_task_set_settings_loader (ClapTask               *self,
+                                ClapTaskSettingsLoader  loader,
+                                gpointer                data)
+{
+  self->settings_loader = loader;
+  self->settings_loader_data = data;
 }

@@ -87,9 +87,12 @@ clap_split_view_size_allocate (GtkWidget *widget,
 
   if (self->separator != NULL)
     {
-      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->separator),
-                                      stacked ? GTK_ORIENTATION_HORIZONTAL
-                                              : GTK_ORIENTATION_VERTICAL);
+      GtkOrientation orientation = stacked ? GTK_ORIENTATION_HORIZONTAL : GTK_ORIENTATION_VERTICAL;
+
+      /* Only on a change: setting it queues a resize, and from size_allocate
+       * that would be a new frame, forever. */
+      if (gtk_orientable_get_orientation (GTK_ORIENTABLE (self->separator)) != orientation)
+        gtk_orientable_set_orientation (GTK_ORIENTABLE (self->separator), orientation);
       gtk_widget_measure (self->separator,
                           stacked ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL,
                           -1, &sep, NULL, NULL, NULL);

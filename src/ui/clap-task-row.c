@@ -395,9 +395,30 @@ on_right_click (GtkGestureClick *gesture,
   if (self->task == NULL)
     return;
 
+  /* Made on first use: the list keeps about 200 rows alive, and a popover
+   * is a surface of its own. */
+  if (self->context_menu == NULL)
+    {
+      self->context_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (self->menu));
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+      gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+      gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+    }
+
   gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu), &rect);
   gtk_popover_popup (GTK_POPOVER (self->context_menu));
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+/* The menu button's popover, made when it first opens (see on_right_click). */
+static void
+create_menu_popup (GtkMenuButton *button,
+                   gpointer       user_data)
+{
+  ClapTaskRow *self = user_data;
+
+  if (gtk_menu_button_get_popover (button) == NULL)
+    gtk_menu_button_set_popover (button, gtk_popover_menu_new_from_model (G_MENU_MODEL (self->menu)));
 }
 
 static void
@@ -460,11 +481,7 @@ clap_task_row_init (ClapTaskRow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->menu = g_menu_new ();
-  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (self->menu));
-  self->context_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (self->menu));
-  gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
-  gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
-  gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu_popup, self, NULL);
 
 
   gesture = gtk_gesture_click_new ();

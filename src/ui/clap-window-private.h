@@ -36,6 +36,7 @@ struct _ClapWindow
   GtkSearchEntry       *search_entry;
   GtkDropDown          *state_filter;
   GtkStack             *takes_stack;
+  GtkSpinner           *loading_spinner;
   GtkListView          *takes_view;
 };
 

@@ -61,6 +61,10 @@ update_stack (ClapWindow *self)
 {
   guint n_all, n_shown;
 
+  /* A spinner animates through CSS even where it is not seen: it runs only
+   * while the history loads, or the window would draw 60 frames a second. */
+  gtk_spinner_set_spinning (self->loading_spinner, self->session == NULL);
+
   if (self->session == NULL)
     {
       gtk_stack_set_visible_child_name (self->takes_stack, "loading");
@@ -334,6 +338,7 @@ clap_window_class_init (ClapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, state_filter);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, takes_stack);
+  gtk_widget_class_bind_template_child (widget_class, ClapWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, takes_view);
 
   _clap_window_class_add_actions (widget_class);
