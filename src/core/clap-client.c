@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "clap-client.h"
+#include "clap-media.h"
 
 /* One SoupSession for every call to the service. Rules that protect money:
  * - a create POST is sent once, never retried by this code: a retry could
@@ -18,7 +19,9 @@
  *   upload URLs or result CDNs) and never into a log line;
  * - only https leaves the machine, http only to loopback;
  * - downloads stream to "NAME.part", resume it with a Range request, and
- *   rename it when complete: a result is never held whole in memory.
+ *   rename it when complete: a result is never held whole in memory; a
+ *   page sent instead of the file, or a video whose own structure runs past
+ *   what arrived, is never renamed into place.
  */
 
 #define DOWNLOAD_CHUNK_SIZE (256 * 1024)
@@ -909,6 +912,54 @@ download_moved (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
+/* Worker: a file whose own structure says it is longer than what arrived
+ * (an MP4 cut short by a server that still sent a matching Content-Length)
+ * is not the file. Formats the probe does not know are taken as they are. */
+static void
+download_verify_thread (GTask        *verify,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  GFile *part = task_data;
+  g_autoptr(GError) error = NULL;
+  ClapMediaInfo info;
+
+  if (!clap_media_probe_file (part, &info, cancellable, &error) &&
+      g_error_matches (error, CLAP_MEDIA_ERROR, CLAP_MEDIA_ERROR_CORRUPT))
+    {
+      g_task_return_new_error (verify, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
+                               _("The server sent an incomplete file: %s"), error->message);
+      return;
+    }
+
+  g_task_return_boolean (verify, TRUE);
+}
+
+static void
+download_verified (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* Not a prefix to resume from: the next attempt starts again. A
+       * cancelled check says nothing of the file: keep it. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_file_delete (call->part, NULL, NULL);
+      download_fail (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_file_move_async (call->part, call->destination, G_FILE_COPY_OVERWRITE,
+                     G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                     NULL, NULL, download_moved, g_object_ref (task));
+}
+
 static void
 download_closed (GObject      *source,
                  GAsyncResult *result,
@@ -916,6 +967,7 @@ download_closed (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   Call *call = g_task_get_task_data (task);
+  g_autoptr(GTask) verify = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
@@ -925,9 +977,12 @@ download_closed (GObject      *source,
     }
 
   g_clear_object (&call->output);
-  g_file_move_async (call->part, call->destination, G_FILE_COPY_OVERWRITE,
-                     G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                     NULL, NULL, download_moved, g_object_ref (task));
+
+  verify = g_task_new (NULL, g_task_get_cancellable (task), download_verified,
+                       g_object_ref (task));
+  g_task_set_source_tag (verify, download_closed);
+  g_task_set_task_data (verify, g_object_ref (call->part), g_object_unref);
+  g_task_run_in_thread (verify, download_verify_thread);
 }
 
 static void
@@ -1061,6 +1116,7 @@ download_sent (GObject      *source,
   Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   SoupMessageHeaders *headers;
+  const char *content_type;
   goffset length;
   guint status;
 
@@ -1106,6 +1162,18 @@ download_sent (GObject      *source,
       download_fail (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
                                         _("The server resumed the download at the wrong "
                                           "place; starting again.")));
+      return;
+    }
+
+  /* An error page or an API message answered with 200 (a proxy, a captive
+   * portal, an overloaded gateway) is not the file: never keep it. */
+  content_type = soup_message_headers_get_content_type (headers, NULL);
+  if (content_type != NULL &&
+      (g_str_equal (content_type, "text/html") || g_str_equal (content_type, "application/json")))
+    {
+      download_fail (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
+                                        _("The server sent a page (%s) instead of the file."),
+                                        content_type));
       return;
     }
 

@@ -555,6 +555,41 @@ test_download_faults (Fixture       *fx,
                     ==, before + 3);
   g_unlink (path);
 
+  /* a page instead of the file (a gateway's JSON, a portal's HTML) is
+   * never kept: retried, and the real file saved */
+  before = clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_RESULT_GET);
+  clap_sim_server_inject_fault (fx->sim, CLAP_SIM_ENDPOINT_RESULT_GET, CLAP_SIM_FAULT_GARBAGE, 1);
+  g_assert_true (download (fx, final->result_urls[0], path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_RESULT_GET),
+                    ==, before + 2);
+  {
+    g_autofree char *head = NULL;
+    gsize length = 0;
+
+    g_assert_true (g_file_get_contents (path, &head, &length, NULL));
+    g_assert_cmpuint (length, >, 8);
+    g_assert_cmpmem (head + 4, 4, "ftyp", 4);
+  }
+  g_unlink (path);
+
+  /* a body cut short under a matching Content-Length is not kept either */
+  before = clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_RESULT_GET);
+  clap_sim_server_inject_fault (fx->sim, CLAP_SIM_ENDPOINT_RESULT_GET, CLAP_SIM_FAULT_TRUNCATED, 1);
+  g_assert_true (download (fx, final->result_urls[0], path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_RESULT_GET),
+                    ==, before + 2);
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    ClapMediaInfo info;
+
+    g_assert_true (clap_media_probe_file (file, &info, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (clap_media_is_video (&info));
+  }
+  g_unlink (path);
+
   /* expired links: final, no retry, nothing left behind */
   for (guint i = 0; i < 2; i++)
     {
