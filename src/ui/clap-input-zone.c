@@ -1033,6 +1033,7 @@ static void
 on_choose_clicked (ClapInputZone *self)
 {
   g_autofree char *title = chooser_title (self);
+  g_autoptr(GtkFileFilter) filter = make_filter (self);
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   if (self->chooser != NULL)
@@ -1045,7 +1046,7 @@ on_choose_clicked (ClapInputZone *self)
                                                GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                                GTK_FILE_CHOOSER_ACTION_OPEN,
                                                _("_Open"), _("_Cancel"));
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), make_filter (self));
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
