@@ -355,8 +355,17 @@ typedef struct {
   guint        tick_id;
   guint        timeout_id;
   gboolean     announced;  /* the task id is printed */
+  gboolean     finished;   /* the outcome is reported: say nothing more */
   int          shown_state;
 } Generate;
+
+static void
+generate_quit (Generate *g,
+               int       exit_code)
+{
+  g->finished = TRUE;
+  clap_cli_quit (g->cli, exit_code);
+}
 
 static void
 show_state (Generate *g)
@@ -365,8 +374,8 @@ show_state (Generate *g)
   gint64 seconds = (g_get_monotonic_time () - g->cli->started_us) / G_USEC_PER_SEC;
   const char *id = clap_task_get_task_id (g->task);
 
-  clap_cli_progress (g->cli, "%s %s — %" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT,
-                     id ? id : "", clap_task_state_get_label (state),
+  clap_cli_progress (g->cli, "%s%s%s — %" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT,
+                     id ? id : "", id ? " " : "", clap_task_state_get_label (state),
                      seconds / 60, seconds % 60);
 }
 
@@ -387,7 +396,7 @@ timeout_cb (gpointer user_data)
   g_printerr (_("clapboard-cli: the take is not finished after %d s; it goes on. "
                 "Check it with: clapboard-cli status %s\n"),
               g->options->timeout, clap_task_get_task_id (g->task));
-  clap_cli_quit (g->cli, CLAP_EXIT_TIMEOUT);
+  generate_quit (g, CLAP_EXIT_TIMEOUT);
   return G_SOURCE_REMOVE;
 }
 
@@ -436,6 +445,9 @@ on_task_notify (ClapTask   *task,
 {
   ClapTaskState state = clap_task_get_state (task);
 
+  if (g->finished)
+    return;
+
   if (g_str_equal (pspec->name, "progress"))
     {
       if (g->options->wait && clap_task_needs_download (task))
@@ -454,7 +466,7 @@ on_task_notify (ClapTask   *task,
       fflush (stdout);
       if (!g->options->wait)
         {
-          clap_cli_quit (g->cli, CLAP_EXIT_OK);
+          generate_quit (g, CLAP_EXIT_OK);
           return;
         }
       if (g->cli->stderr_is_tty && !g->cli->quiet)
@@ -473,37 +485,37 @@ on_task_notify (ClapTask   *task,
   switch (state)
     {
     case CLAP_TASK_STATE_INTERRUPTED:
+      /* The reason is set just after the state: report it once it is there. */
+      if (clap_task_get_fail_message (task) == NULL)
+        break;
       clap_cli_progress_end (g->cli);
       g_printerr ("clapboard-cli: %s\n", clap_task_get_fail_message (task));
-      clap_cli_quit (g->cli, CLAP_EXIT_UNCERTAIN);
+      generate_quit (g, CLAP_EXIT_UNCERTAIN);
       break;
 
     case CLAP_TASK_STATE_FAILED:
       clap_cli_progress_end (g->cli);
       if (clap_task_get_task_id (task) == NULL && g->error != NULL)
-        clap_cli_quit (g->cli, clap_cli_fail (g->cli, g->error));
+        generate_quit (g, clap_cli_fail (g->cli, g->error));
       else
         {
           g_printerr (_("clapboard-cli: the take failed: %s\n"),
                       clap_task_get_fail_message (task) ? clap_task_get_fail_message (task) : "");
-          clap_cli_quit (g->cli, CLAP_EXIT_TASK_FAILED);
+          generate_quit (g, CLAP_EXIT_TASK_FAILED);
         }
       break;
 
     case CLAP_TASK_STATE_COMPLETED:
       if (!g->options->wait)
         break;
+      /* A failed download is reported by on_session_error(). */
       if (clap_task_get_local_file (task) != NULL)
         {
           g_clear_handle_id (&g->tick_id, g_source_remove);
           g_clear_handle_id (&g->timeout_id, g_source_remove);
           clap_cli_progress_end (g->cli);
+          g->finished = TRUE;
           finish_completed (g);
-        }
-      else if (clap_task_get_error_message (task) != NULL && g->error != NULL)
-        {
-          /* The download failed; it is retried later (resume), the take is kept. */
-          clap_cli_quit (g->cli, clap_cli_fail (g->cli, g->error));
         }
       break;
 
@@ -518,7 +530,7 @@ on_session_error (ClapSession *session,
                   GError      *error,
                   Generate    *g)
 {
-  if (task != NULL && task != g->task)
+  if ((task != NULL && task != g->task) || g->finished)
     return;
 
   g_clear_error (&g->error);
@@ -527,7 +539,19 @@ on_session_error (ClapSession *session,
   /* A rejected key stops polling: say so rather than wait forever. */
   if (g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_UNAUTHORIZED) &&
       clap_task_get_task_id (g->task) != NULL)
-    clap_cli_quit (g->cli, clap_cli_fail (g->cli, error));
+    generate_quit (g, clap_cli_fail (g->cli, error));
+  else if (task != NULL && g->options->wait && clap_task_needs_download (task))
+    {
+      /* The result could not be fetched (a full disk, a dead link…): the
+       * session would only try again much later, so say why now. The take
+       * stays completed in the history for `resume` to fetch. */
+      int code = clap_cli_fail (g->cli, error);
+
+      if (!g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_EXPIRED))
+        g_printerr (_("The take is kept in the history; `clapboard-cli resume` downloads it "
+                      "once the problem is solved.\n"));
+      generate_quit (g, code);
+    }
   else if (task == NULL)
     clap_cli_fail (g->cli, error);
 }
