@@ -1037,15 +1037,18 @@ clap_composer_class_init (ClapComposerClass *klass)
   gtk_widget_class_set_css_name (widget_class, "clapcomposer");
 }
 
-/* The model list shows what each model does, so the choice is informed. */
+/* The model list shows what each model does, so the choice is informed,
+ * and marks the chosen one as the row's own list does. */
 static void
 setup_model_item (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
                   gpointer                  user_data)
 {
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *name = gtk_label_new (NULL);
   GtkWidget *description = gtk_label_new (NULL);
+  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
 
   gtk_label_set_xalign (GTK_LABEL (name), 0);
   gtk_label_set_xalign (GTK_LABEL (description), 0);
@@ -1053,19 +1056,34 @@ setup_model_item (GtkSignalListItemFactory *factory,
   gtk_label_set_max_width_chars (GTK_LABEL (description), 36);
   gtk_widget_add_css_class (description, "dim-label");
   gtk_widget_add_css_class (description, "caption");
+  gtk_widget_set_hexpand (box, TRUE);
   gtk_widget_set_margin_top (box, 3);
   gtk_widget_set_margin_bottom (box, 3);
+  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (box), name);
   gtk_box_append (GTK_BOX (box), description);
-  gtk_list_item_set_child (item, box);
+  gtk_box_append (GTK_BOX (row), box);
+  gtk_box_append (GTK_BOX (row), check);
+  gtk_list_item_set_child (item, row);
+}
+
+static void
+update_model_check (GtkListItem *item,
+                    GParamSpec  *pspec,
+                    AdwComboRow *row)
+{
+  GtkWidget *check = gtk_widget_get_last_child (gtk_list_item_get_child (item));
+
+  gtk_widget_set_opacity (check, gtk_list_item_get_position (item) ==
+                                 adw_combo_row_get_selected (row) ? 1.0 : 0.0);
 }
 
 static void
 bind_model_item (GtkSignalListItemFactory *factory,
                  GtkListItem              *item,
-                 gpointer                  user_data)
+                 ClapComposer             *self)
 {
-  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *box = gtk_widget_get_first_child (gtk_list_item_get_child (item));
   guint position = gtk_list_item_get_position (item);
   const ClapModelSpec *model;
 
@@ -1077,6 +1095,18 @@ bind_model_item (GtkSignalListItemFactory *factory,
                        g_dgettext (GETTEXT_PACKAGE, model->label));
   gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (box)),
                        g_dgettext (GETTEXT_PACKAGE, model->description));
+
+  g_signal_connect_object (self->model_row, "notify::selected",
+                           G_CALLBACK (update_model_check), item, G_CONNECT_SWAPPED);
+  update_model_check (item, NULL, self->model_row);
+}
+
+static void
+unbind_model_item (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   ClapComposer             *self)
+{
+  g_signal_handlers_disconnect_by_func (self->model_row, update_model_check, item);
 }
 
 static void
@@ -1098,7 +1128,8 @@ clap_composer_init (ClapComposer *self)
     gtk_string_list_append (models, g_dgettext (GETTEXT_PACKAGE, clap_catalog_get_model (i)->label));
   adw_combo_row_set_model (self->model_row, G_LIST_MODEL (models));
   g_signal_connect (factory, "setup", G_CALLBACK (setup_model_item), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_model_item), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_model_item), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_model_item), self);
   adw_combo_row_set_list_factory (self->model_row, factory);
   g_signal_connect_swapped (self->model_row, "notify::selected",
                             G_CALLBACK (on_model_selected), self);
