@@ -752,13 +752,20 @@ void
 clap_composer_generate (ClapComposer *self)
 {
   g_autoptr(ClapRequest) copy = NULL;
+  g_autoptr(GError) error = NULL;
   const ClapModelSpec *model;
 
   g_return_if_fail (CLAP_IS_COMPOSER (self));
 
-  if (!can_generate (self, NULL))
+  if (!can_generate (self, &error))
     {
+      /* Ctrl+Enter on a request that cannot go: the reason is already
+       * shown under the button; a prompt to fix is where the cursor goes. */
       gtk_widget_error_bell (GTK_WIDGET (self));
+      if (g_error_matches (error, CLAP_REQUEST_ERROR, CLAP_REQUEST_ERROR_MISSING_PROMPT) ||
+          g_error_matches (error, CLAP_REQUEST_ERROR, CLAP_REQUEST_ERROR_PROMPT_TOO_LONG) ||
+          g_error_matches (error, CLAP_REQUEST_ERROR, CLAP_REQUEST_ERROR_INVALID_TEXT))
+        gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
       return;
     }
 

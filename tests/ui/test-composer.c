@@ -652,10 +652,12 @@ test_generate_validation (Fixture       *fx,
   g_signal_connect (fx->composer, "generate", G_CALLBACK (on_generate), &generated);
   select_model (fx, "kling-v2-6");
 
-  /* empty prompt */
+  /* empty prompt: Ctrl+Enter sends nothing and puts the cursor in it */
   assert_refused_with (fx, "Write a prompt that describes the clip.");
+  gtk_widget_grab_focus (GTK_WIDGET (_clap_composer_get_takes_spin (fx->composer)));
   clap_composer_generate (fx->composer);
   g_assert_cmpuint (generated.count, ==, 0);
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (_clap_composer_get_prompt_view (fx->composer))));
 
   /* valid */
   set_prompt (fx, "A lighthouse at dawn");
