@@ -11,6 +11,8 @@
 #include "clap-sim-server.h"
 #include "clap-task-row.h"
 #include "clap-window-private.h"
+#include "clap-composer-private.h"
+#include "clap-input-zone-private.h"
 
 /* The real window, against the in-process simulator, driven as a person
  * would: compose, generate, watch the take, preview it, save it, and see
@@ -424,6 +426,90 @@ test_search_and_filter (Fixture       *fx,
   g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 3);
 }
 
+static gboolean
+zone_has_image (gpointer data)
+{
+  ClapRequest *request = clap_composer_get_request (CLAP_COMPOSER (data));
+  return clap_request_get_image (request) != NULL;
+}
+
+static gboolean
+sim_completed (gpointer data)
+{
+  Fixture *fx = data;
+  ClapTask *task = first_task (fx);
+
+  return task != NULL && clap_task_get_state (task) == CLAP_TASK_STATE_COMPLETED &&
+         clap_task_get_local_file (task) != NULL;
+}
+
+/* The whole flow through the composer's own widgets: type, choose, drop,
+ * press Ctrl+Enter. */
+static void
+test_compose_drop_generate (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = make_session (fx, "window-key");
+  ClapComposer *composer = fx->window->composer;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (_clap_composer_get_prompt_view (composer));
+  AdwComboRow *model_row = _clap_composer_get_model_row (composer);
+  ClapInputZone *zone = _clap_composer_get_zone (composer, CLAP_OPTION_IMAGE);
+  GtkDropTarget *target = _clap_input_zone_get_drop_target (zone);
+  g_autofree char *png = g_build_filename (fx->dir, "first frame.png", NULL);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) pixels = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (png);
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+  guint8 *data_px = g_malloc (640 * 360 * 4);
+  ClapRequest *request = clap_composer_get_request (composer);
+  ClapTask *task;
+
+  for (guint i = 0; i < 640 * 360 * 4; i++)
+    data_px[i] = (guint8) (i % 251);
+  pixels = g_bytes_new_take (data_px, 640 * 360 * 4);
+  texture = gdk_memory_texture_new (640, 360, GDK_MEMORY_R8G8B8A8, pixels, 640 * 4);
+  g_assert_true (gdk_texture_save_to_png (texture, png));
+
+  clap_window_set_session (fx->window, session, FALSE);
+
+  /* choose Kling 3 in the model row */
+  for (guint i = 0; i < clap_catalog_get_n_models (); i++)
+    if (g_str_equal (clap_catalog_get_model (i)->id, "kling-v3"))
+      adw_combo_row_set_selected (model_row, i);
+  g_assert_cmpstr (clap_request_get_model (request), ==, "kling-v3");
+
+  /* type the prompt */
+  gtk_text_buffer_insert_at_cursor (buffer, "A lighthouse keeper climbs the stairs", -1);
+  g_assert_cmpstr (clap_request_get_prompt (request), ==, "A lighthouse keeper climbs the stairs");
+
+  /* drop a PNG from a file manager onto the first-frame zone */
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  {
+    GSList *files = g_slist_prepend (NULL, file);
+    g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
+    g_slist_free (files);
+  }
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  g_assert_true (accepted);
+  wait_for (zone_has_image, composer, 20, "the dropped image to be checked and set");
+  g_assert_cmpstr (clap_request_get_image (request), ==, png);
+
+  /* Ctrl+Enter */
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (_clap_composer_get_generate_button (composer))));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL));
+  wait_for (sim_completed, fx, 60, "the take to complete and download");
+
+  /* the image went up once, then the take was created with its URL */
+  g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_FILES), ==, 1);
+  g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_UPLOAD_PUT), ==, 1);
+  g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_CREATE), ==, 1);
+  task = first_task (fx);
+  g_assert_cmpstr (clap_task_get_prompt (task), ==, "A lighthouse keeper climbs the stairs");
+  g_assert_cmpstr (clap_task_get_model (task), ==, "kling-v3");
+}
+
 static void
 test_demo_badge (Fixture       *fx,
                  gconstpointer  data)
@@ -460,6 +546,7 @@ main (int argc, char *argv[])
   ADD ("balance-error", test_balance_error);
   ADD ("search-and-filter", test_search_and_filter);
   ADD ("demo-badge", test_demo_badge);
+  ADD ("compose-drop-generate", test_compose_drop_generate);
 
   status = g_test_run ();
   g_clear_object (&app);
