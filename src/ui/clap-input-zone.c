@@ -136,8 +136,8 @@ set_error (ClapInputZone *self,
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->stack), "has-error");
 
-  /* The refusal is read out at once, as a screen reader user dropped the
-   * file without seeing the zone. */
+  /* The refusal is the zone's accessible description too: a screen reader
+   * says why a dropped file was not taken. */
   if (message != NULL)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                     GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message,
@@ -298,6 +298,8 @@ take_value (ClapInputZone       *self,
             double               duration,
             GdkTexture          *texture)
 {
+  gboolean changed = g_strcmp0 (self->value, value) != 0;
+
   g_object_freeze_notify (G_OBJECT (self));
 
   g_free (self->value);
@@ -317,7 +319,8 @@ take_value (ClapInputZone       *self,
   show_value (self, texture);
   set_error (self, NULL);
   set_busy (self, FALSE, NULL);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VALUE]);
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VALUE]);
 
   g_object_thaw_notify (G_OBJECT (self));
 }
