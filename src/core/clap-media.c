@@ -509,6 +509,15 @@ clap_media_probe_file (GFile          *file,
       return FALSE;
     }
 
+  /* Links are followed: one still seen as a link points at nothing (its
+   * file was deleted or its disk unplugged after it was chosen). */
+  if (g_file_info_get_file_type (file_info) == G_FILE_TYPE_SYMBOLIC_LINK)
+    {
+      g_set_error (error, CLAP_MEDIA_ERROR, CLAP_MEDIA_ERROR_NOT_FOUND,
+                   _("“%s” does not exist any more (it is a link to a missing file)."), name);
+      return FALSE;
+    }
+
   if (g_file_info_get_file_type (file_info) != G_FILE_TYPE_REGULAR)
     {
       g_set_error (error, CLAP_MEDIA_ERROR, CLAP_MEDIA_ERROR_UNSUPPORTED_TYPE,

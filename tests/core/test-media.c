@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "clap-catalog.h"
@@ -210,6 +211,8 @@ test_files (void)
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFile) gone = g_file_new_for_path (missing);
   g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  g_autofree char *link_path = g_build_filename (dir, "link.png", NULL);
+  g_autoptr(GFile) link = g_file_new_for_path (link_path);
   g_autoptr(GError) error = NULL;
   g_autofree char *described = NULL;
   ClapMediaInfo info;
@@ -226,7 +229,15 @@ test_files (void)
 
   g_assert_false (clap_media_probe_file (folder, &info, NULL, &error));
   g_assert_error (error, CLAP_MEDIA_ERROR, CLAP_MEDIA_ERROR_UNSUPPORTED_TYPE);
+  g_clear_error (&error);
 
+  /* a link to a file deleted since it was chosen: gone, not "not a file" */
+  g_assert_cmpint (symlink (missing, link_path), ==, 0);
+  g_assert_false (clap_media_probe_file (link, &info, NULL, &error));
+  g_assert_error (error, CLAP_MEDIA_ERROR, CLAP_MEDIA_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "does not exist any more"));
+
+  g_unlink (link_path);
   g_unlink (path);
   g_rmdir (dir);
 }
