@@ -12,11 +12,12 @@
 /* Often enough for the seek bar to move smoothly on a clip of a few seconds. */
 #define POSITION_INTERVAL_MS 100
 
-/* A local clip prerolls in well under a second. decodebin drops an error
- * raised by an element while it is still plugging it in (a demuxer that
- * fails on its first read can be that fast), and the pipeline then waits
- * forever: past this, the clip is taken as unreadable. */
-#define PREROLL_TIMEOUT_S 8
+/* A local clip prerolls in well under a second, with a stream of messages
+ * on the way. decodebin drops an error raised by an element while it is
+ * still plugging it in (a demuxer failing on its first read can be that
+ * fast), and the pipeline then waits forever in silence: this long without
+ * a message before preroll, the clip is taken as unreadable. */
+#define PREROLL_SILENCE_US (4 * G_USEC_PER_SEC)
 
 /* How far the arrow keys move. */
 #define SEEK_STEP_US (5 * G_USEC_PER_SEC)
@@ -27,6 +28,7 @@ enum
   PLAY_FLAG_VIDEO       = 1 << 0,
   PLAY_FLAG_AUDIO       = 1 << 1,
   PLAY_FLAG_SOFT_VOLUME = 1 << 4,
+  PLAY_FLAG_NATIVE_VIDEO = 1 << 6,
 };
 
 struct _ClapPlayer
@@ -58,7 +60,7 @@ struct _ClapPlayer
   guint64             late_dropped;
   double              volume;
   guint               position_timer;
-  guint               preroll_timeout;
+  GSource            *preroll_watchdog;
 
   guint               playing : 1;
   guint               loop : 1;
@@ -217,6 +219,16 @@ start_pending_seek (ClapPlayer *self)
     g_debug ("Seek to %" G_GINT64_FORMAT " µs refused", target);
 }
 
+static void
+stop_preroll_watchdog (ClapPlayer *self)
+{
+  if (self->preroll_watchdog == NULL)
+    return;
+
+  g_source_destroy (self->preroll_watchdog);
+  g_clear_pointer (&self->preroll_watchdog, g_source_unref);
+}
+
 /* Stops the pipeline and drops everything it had in flight; returns with
  * no streaming thread left running. */
 static void
@@ -225,7 +237,7 @@ stop_pipeline (ClapPlayer *self)
   g_autoptr(GstBus) bus = NULL;
 
   stop_position_timer (self);
-  g_clear_handle_id (&self->preroll_timeout, g_source_remove);
+  stop_preroll_watchdog (self);
 
   if (self->playbin == NULL)
     return;
@@ -283,12 +295,13 @@ set_error (ClapPlayer *self,
 }
 
 static gboolean
-on_preroll_timeout (gpointer user_data)
+on_preroll_silence (gpointer user_data)
 {
   ClapPlayer *self = user_data;
 
-  self->preroll_timeout = 0;
-  g_debug ("No preroll after %d s", PREROLL_TIMEOUT_S);
+  stop_preroll_watchdog (self);
+  g_debug ("No preroll, and no news from the pipeline for %d s",
+           (int) (PREROLL_SILENCE_US / G_USEC_PER_SEC));
   set_error (self, g_error_new_literal (CLAP_PLAYER_ERROR, CLAP_PLAYER_ERROR_CORRUPT,
                                         _("The clip could not be opened. It may be damaged; "
                                           "download it again.")));
@@ -302,8 +315,11 @@ static void
 start_pipeline (ClapPlayer *self,
                 GstState    state)
 {
-  g_clear_handle_id (&self->preroll_timeout, g_source_remove);
-  self->preroll_timeout = g_timeout_add_seconds (PREROLL_TIMEOUT_S, on_preroll_timeout, self);
+  stop_preroll_watchdog (self);
+  self->preroll_watchdog = g_timeout_source_new (PREROLL_SILENCE_US / 1000);
+  g_source_set_callback (self->preroll_watchdog, on_preroll_silence, self, NULL);
+  g_source_set_static_name (self->preroll_watchdog, "[clapboard] preroll watchdog");
+  g_source_attach (self->preroll_watchdog, NULL);
   gst_element_set_state (self->playbin, state);
 }
 
@@ -458,6 +474,11 @@ on_bus_message (GstBus     *bus,
 {
   ClapPlayer *self = user_data;
 
+  /* Still busy prerolling: give it time again. */
+  if (self->preroll_watchdog != NULL)
+    g_source_set_ready_time (self->preroll_watchdog,
+                             g_get_monotonic_time () + PREROLL_SILENCE_US);
+
   switch (GST_MESSAGE_TYPE (message))
     {
     case GST_MESSAGE_ERROR:
@@ -501,7 +522,7 @@ on_bus_message (GstBus     *bus,
     case GST_MESSAGE_ASYNC_DONE:
       if (GST_MESSAGE_SRC (message) != GST_OBJECT (self->playbin))
         break;
-      g_clear_handle_id (&self->preroll_timeout, g_source_remove);
+      stop_preroll_watchdog (self);
       if (!self->prerolled && !check_has_video (self))
         break;
       self->prerolled = TRUE;
@@ -527,7 +548,8 @@ on_bus_message (GstBus     *bus,
         guint64 dropped;
 
         g_object_get (self->playbin, "video-sink", &video_sink, NULL);
-        if (GST_MESSAGE_SRC (message) == GST_OBJECT (video_sink))
+        if (video_sink != NULL
+            && gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (video_sink)))
           {
             gst_message_parse_qos_stats (message, NULL, NULL, &dropped);
             if (dropped != (guint64) -1)
@@ -573,9 +595,12 @@ ensure_pipeline (ClapPlayer *self)
    * device; an output that opens and fails later is handled on the bus. */
   audio_sink = gst_element_factory_make ("autoaudiosink", "clap-audio-sink");
 
+  /* The video sink converts (and scales) itself; no subtitles, no
+   * visualisations. */
   g_object_set (self->playbin,
                 "video-sink", video_sink,
-                "flags", PLAY_FLAG_VIDEO | PLAY_FLAG_AUDIO | PLAY_FLAG_SOFT_VOLUME,
+                "flags", PLAY_FLAG_VIDEO | PLAY_FLAG_AUDIO | PLAY_FLAG_SOFT_VOLUME
+                         | PLAY_FLAG_NATIVE_VIDEO,
                 "mute", (gboolean) self->muted,
                 "volume", self->volume * self->volume * self->volume,
                 NULL);
@@ -689,6 +714,28 @@ on_video_released (GtkGestureClick *gesture,
     gtk_widget_activate_action (GTK_WIDGET (self), "player.play-pause", NULL);
 }
 
+/* The frame on screen was scaled for a smaller widget: while paused, ask
+ * for the same frame again at the new size. */
+static void
+on_refresh_needed (ClapPlayer *self)
+{
+  GstClockTime frame_time = clap_video_paintable_get_frame_time (self->paintable);
+
+  if (self->playing || !self->prerolled || self->seeking || self->seek_target >= 0
+      || self->at_eos || self->error != NULL || frame_time == GST_CLOCK_TIME_NONE)
+    return;
+
+  self->seek_target = frame_time / GST_USECOND;
+  start_pending_seek (self);
+}
+
+static void
+on_scale_factor_changed (ClapPlayer *self)
+{
+  clap_video_paintable_set_scale_factor (self->paintable,
+                                         gtk_widget_get_scale_factor (GTK_WIDGET (self)));
+}
+
 static void
 play_pause_action (GtkWidget  *widget,
                    const char *action_name,
@@ -726,6 +773,19 @@ clap_player_snapshot (GtkWidget   *widget,
     gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 1 }, &bounds);
 
   GTK_WIDGET_CLASS (clap_player_parent_class)->snapshot (widget, snapshot);
+}
+
+static void
+clap_player_realize (GtkWidget *widget)
+{
+  ClapPlayer *self = CLAP_PLAYER (widget);
+  GskRenderer *renderer;
+
+  GTK_WIDGET_CLASS (clap_player_parent_class)->realize (widget);
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  clap_video_paintable_set_cairo_renderer (self->paintable, GSK_IS_CAIRO_RENDERER (renderer));
+  clap_video_paintable_set_scale_factor (self->paintable, gtk_widget_get_scale_factor (widget));
 }
 
 static void
@@ -845,6 +905,7 @@ clap_player_class_init (ClapPlayerClass *klass)
   object_class->get_property = clap_player_get_property;
   object_class->set_property = clap_player_set_property;
 
+  widget_class->realize = clap_player_realize;
   widget_class->snapshot = clap_player_snapshot;
 
   properties[PROP_FILE] =
@@ -932,6 +993,9 @@ clap_player_init (ClapPlayer *self)
 
   self->paintable = clap_video_paintable_new ();
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->paintable));
+  g_signal_connect_object (self->paintable, "refresh-needed",
+                           G_CALLBACK (on_refresh_needed), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::scale-factor", G_CALLBACK (on_scale_factor_changed), NULL);
 
   g_object_bind_property_full (self, "position", self->position_label, "label",
                                G_BINDING_SYNC_CREATE, position_to_label, NULL, NULL, NULL);

@@ -25,30 +25,54 @@
 /* As GstVideoSink does: a frame later than this is not worth showing. */
 #define MAX_LATENESS (20 * GST_MSECOND)
 
+/* A window being resized changes the size every frame; the converter is
+ * told once the size has settled. */
+#define RESIZE_DELAY_MS 150
+
 struct _ClapVideoPaintable
 {
   GObject          parent_instance;
 
   GMainContext    *context;
+  GWeakRef         appsink;
 
   /* Main thread only. */
   GdkTexture      *texture;
   GstBuffer       *texture_buffer;  /* not a ref: the texture's mapped frame holds one */
   GstClockTime     frame_time;
-  int              width;           /* display size, pixel aspect ratio applied */
+  int              width;           /* the video's display size: pixel aspect ratio applied */
   int              height;
   guint64          texture_serial;
   guint64          drawn_serial;
   GstCaps         *caps;
   GstVideoInfo     info;
   GdkMemoryFormat  memory_format;
+  int              scale_factor;
+  gboolean         cairo_renderer;
+  int              wanted_width;    /* frame size asked of the converter; 0: the video's own */
+  int              wanted_height;
+  int              applied_width;
+  int              applied_height;
+  guint            resize_timeout;
 
   /* Shared with the streaming threads. */
   GMutex           lock;
   GstSample       *pending;
+  int              pending_width;   /* display size of the video the pending sample is from */
+  int              pending_height;
+  int              source_width;    /* display size of the decoded video, before scaling */
+  int              source_height;
   GSource         *idle;
   ClapVideoPaintableStats stats;
 };
+
+enum
+{
+  SIGNAL_REFRESH_NEEDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void clap_video_paintable_paintable_init (GdkPaintableInterface *iface);
 
@@ -65,8 +89,24 @@ video_frame_free (gpointer data)
   g_free (frame);
 }
 
+/* Opaque frames can be labelled straight or premultiplied alike; the
+ * label decides what GTK does with them. GTK 4.14 has a padded format that
+ * every renderer takes as it is. Before it, GL uploads premultiplied
+ * frames untouched, while the cairo renderer copies premultiplied ones
+ * through a slow per-pixel path and straight ones through a fast one. */
+static GdkMemoryFormat
+opaque_bgrx_format (gboolean cairo_renderer)
+{
+#if GTK_CHECK_VERSION (4, 14, 0)
+  return GDK_MEMORY_B8G8R8X8;
+#else
+  return cairo_renderer ? GDK_MEMORY_B8G8R8A8 : GDK_MEMORY_B8G8R8A8_PREMULTIPLIED;
+#endif
+}
+
 static gboolean
 memory_format_for_info (const GstVideoInfo *info,
+                        gboolean            cairo_renderer,
                         GdkMemoryFormat    *format)
 {
   gboolean premultiplied = GST_VIDEO_INFO_FLAG_IS_SET (info, GST_VIDEO_FLAG_PREMULTIPLIED_ALPHA);
@@ -74,7 +114,7 @@ memory_format_for_info (const GstVideoInfo *info,
   switch (GST_VIDEO_INFO_FORMAT (info))
     {
     case GST_VIDEO_FORMAT_BGRx:
-      *format = GDK_MEMORY_B8G8R8A8_PREMULTIPLIED;
+      *format = opaque_bgrx_format (cairo_renderer);
       return TRUE;
     case GST_VIDEO_FORMAT_BGRA:
       *format = premultiplied ? GDK_MEMORY_B8G8R8A8_PREMULTIPLIED : GDK_MEMORY_B8G8R8A8;
@@ -130,7 +170,8 @@ update_caps (ClapVideoPaintable *self,
   if (self->caps == caps || (self->caps != NULL && gst_caps_is_equal (self->caps, caps)))
     return TRUE;
 
-  if (!gst_video_info_from_caps (&info, caps) || !memory_format_for_info (&info, &format))
+  if (!gst_video_info_from_caps (&info, caps)
+      || !memory_format_for_info (&info, self->cairo_renderer, &format))
     {
       g_debug ("Cannot show frames with caps %" GST_PTR_FORMAT, caps);
       return FALSE;
@@ -145,14 +186,14 @@ update_caps (ClapVideoPaintable *self,
 
 static void
 show_sample (ClapVideoPaintable *self,
-             GstSample          *sample)
+             GstSample          *sample,
+             int                 width,
+             int                 height)
 {
   GstBuffer *buffer = gst_sample_get_buffer (sample);
   GstCaps *caps = gst_sample_get_caps (sample);
   const GstSegment *segment = gst_sample_get_segment (sample);
   g_autoptr(GdkTexture) texture = NULL;
-  int width;
-  int height;
 
   /* Going from paused to playing renders the preroll buffer once more. */
   if (buffer == NULL || caps == NULL || buffer == self->texture_buffer)
@@ -164,10 +205,6 @@ show_sample (ClapVideoPaintable *self,
   texture = texture_for_buffer (self, buffer);
   if (texture == NULL)
     return;
-
-  width = round ((double) GST_VIDEO_INFO_WIDTH (&self->info) * GST_VIDEO_INFO_PAR_N (&self->info)
-                 / MAX (GST_VIDEO_INFO_PAR_D (&self->info), 1));
-  height = GST_VIDEO_INFO_HEIGHT (&self->info);
 
   g_set_object (&self->texture, texture);
   self->texture_buffer = buffer;
@@ -198,14 +235,18 @@ show_pending_sample (gpointer data)
   ClapVideoPaintable *self = data;
   g_autoptr(GstSample) sample = NULL;
   g_autoptr(GSource) idle = NULL;
+  int width;
+  int height;
 
   g_mutex_lock (&self->lock);
   sample = g_steal_pointer (&self->pending);
+  width = self->pending_width;
+  height = self->pending_height;
   idle = g_steal_pointer (&self->idle);
   g_mutex_unlock (&self->lock);
 
   if (sample != NULL)
-    show_sample (self, sample);
+    show_sample (self, sample, width, height);
 
   return G_SOURCE_REMOVE;
 }
@@ -226,6 +267,8 @@ queue_sample (ClapVideoPaintable *self,
   if (replaced != NULL)
     self->stats.replaced++;
   self->pending = sample;
+  self->pending_width = self->source_width;
+  self->pending_height = self->source_height;
 
   if (self->idle == NULL)
     {
@@ -237,6 +280,35 @@ queue_sample (ClapVideoPaintable *self,
     }
 
   g_mutex_unlock (&self->lock);
+}
+
+/* Runs on a streaming thread: notes the size of the video as decoded, which
+ * stays the paintable's size whatever size the frames are scaled to. */
+static GstPadProbeReturn
+on_source_event (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 gpointer         user_data)
+{
+  ClapVideoPaintable *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+  GstVideoInfo video_info;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+
+  gst_event_parse_caps (event, &caps);
+  if (!gst_video_info_from_caps (&video_info, caps))
+    return GST_PAD_PROBE_OK;
+
+  g_mutex_lock (&self->lock);
+  self->source_width = round ((double) GST_VIDEO_INFO_WIDTH (&video_info)
+                              * GST_VIDEO_INFO_PAR_N (&video_info)
+                              / MAX (GST_VIDEO_INFO_PAR_D (&video_info), 1));
+  self->source_height = GST_VIDEO_INFO_HEIGHT (&video_info);
+  g_mutex_unlock (&self->lock);
+
+  return GST_PAD_PROBE_OK;
 }
 
 static GstFlowReturn
@@ -263,6 +335,97 @@ on_new_sample (GstAppSink *appsink,
   return GST_FLOW_OK;
 }
 
+static GstCaps *
+sink_caps (int width,
+           int height)
+{
+  GstCaps *caps = gst_caps_from_string (SINK_CAPS);
+
+  /* Square pixels at the size asked: the converter keeps the display
+   * aspect ratio, and the pixel aspect ratio is dealt with once, there. */
+  if (width > 0 && height > 0)
+    gst_caps_set_simple (caps,
+                         "width", G_TYPE_INT, width,
+                         "height", G_TYPE_INT, height,
+                         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
+                         NULL);
+
+  return caps;
+}
+
+/* Tells the converter in the sink which frame size to produce; it takes
+ * the new caps with the next frame. */
+static void
+apply_size (ClapVideoPaintable *self,
+            int                 width,
+            int                 height)
+{
+  g_autoptr(GstElement) appsink = g_weak_ref_get (&self->appsink);
+  g_autoptr(GstCaps) caps = NULL;
+  g_autoptr(GstPad) pad = NULL;
+
+  if (width == self->applied_width && height == self->applied_height)
+    return;
+
+  self->applied_width = width;
+  self->applied_height = height;
+
+  if (appsink == NULL)
+    return;
+
+  g_debug ("Frames scaled to %d×%d (0: unscaled)", width, height);
+  caps = sink_caps (width, height);
+  g_object_set (appsink, "caps", caps, NULL);
+  pad = gst_element_get_static_pad (appsink, "sink");
+  gst_pad_push_event (pad, gst_event_new_reconfigure ());
+}
+
+static gboolean
+on_resize_timeout (gpointer user_data)
+{
+  ClapVideoPaintable *self = user_data;
+  gboolean grew;
+
+  self->resize_timeout = 0;
+
+  grew = self->texture != NULL
+         && (self->wanted_width == 0
+             || self->wanted_width > gdk_texture_get_width (self->texture)
+             || self->wanted_height > gdk_texture_get_height (self->texture));
+  apply_size (self, self->wanted_width, self->wanted_height);
+
+  /* A paused clip gets no new frame by itself, and the one shown is now
+   * too small to look sharp. */
+  if (grew)
+    g_signal_emit (self, signals[SIGNAL_REFRESH_NEEDED], 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Decoding gives frames at the video's size, but a widget smaller than
+ * that shows fewer pixels: scaling down once, in the converter that
+ * already touches every pixel, saves copying and scaling large frames on
+ * every draw. */
+static void
+want_size (ClapVideoPaintable *self,
+           double              width,
+           double              height)
+{
+  int wanted_width = (int) ceil (width * self->scale_factor);
+  int wanted_height = (int) ceil (height * self->scale_factor);
+
+  if (wanted_width >= self->width || wanted_height >= self->height)
+    wanted_width = wanted_height = 0;
+
+  if (wanted_width == self->wanted_width && wanted_height == self->wanted_height)
+    return;
+
+  self->wanted_width = wanted_width;
+  self->wanted_height = wanted_height;
+  if (self->resize_timeout == 0)
+    self->resize_timeout = g_timeout_add (RESIZE_DELAY_MS, on_resize_timeout, self);
+}
+
 static void
 clap_video_paintable_snapshot (GdkPaintable *paintable,
                                GdkSnapshot  *snapshot,
@@ -277,6 +440,7 @@ clap_video_paintable_snapshot (GdkPaintable *paintable,
   /* Scaling the texture to the size GtkPicture chose is what honours the
    * pixel aspect ratio: that size follows our intrinsic aspect ratio. */
   gdk_paintable_snapshot (GDK_PAINTABLE (self->texture), snapshot, width, height);
+  want_size (self, width, height);
 
   if (self->drawn_serial != self->texture_serial)
     {
@@ -296,11 +460,12 @@ clap_video_paintable_get_current_image (GdkPaintable *paintable)
   if (self->texture == NULL)
     return gdk_paintable_new_empty (0, 0);
 
-  if (self->width == gdk_texture_get_width (self->texture))
+  if (self->width == gdk_texture_get_width (self->texture)
+      && self->height == gdk_texture_get_height (self->texture))
     return g_object_ref (GDK_PAINTABLE (self->texture));
 
-  /* Non-square pixels: the image is the texture stretched to its display
-   * size, not the texture itself. */
+  /* Non-square pixels, or a frame scaled down for a small widget: the
+   * image is the texture stretched to the video's display size. */
   snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (GDK_PAINTABLE (self->texture), snapshot, self->width, self->height);
 
@@ -354,6 +519,7 @@ clap_video_paintable_dispose (GObject *object)
   ClapVideoPaintable *self = CLAP_VIDEO_PAINTABLE (object);
 
   clap_video_paintable_clear (self);
+  g_clear_handle_id (&self->resize_timeout, g_source_remove);
   gst_clear_caps (&self->caps);
 
   G_OBJECT_CLASS (clap_video_paintable_parent_class)->dispose (object);
@@ -365,6 +531,7 @@ clap_video_paintable_finalize (GObject *object)
   ClapVideoPaintable *self = CLAP_VIDEO_PAINTABLE (object);
 
   g_mutex_clear (&self->lock);
+  g_weak_ref_clear (&self->appsink);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (clap_video_paintable_parent_class)->finalize (object);
@@ -377,12 +544,23 @@ clap_video_paintable_class_init (ClapVideoPaintableClass *klass)
 
   object_class->dispose = clap_video_paintable_dispose;
   object_class->finalize = clap_video_paintable_finalize;
+
+  /* The widget grew while no new frame is coming (paused): the frame
+   * shown is smaller than what can now be seen. */
+  signals[SIGNAL_REFRESH_NEEDED] =
+    g_signal_new ("refresh-needed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
 clap_video_paintable_init (ClapVideoPaintable *self)
 {
   g_mutex_init (&self->lock);
+  g_weak_ref_init (&self->appsink, NULL);
+  self->scale_factor = 1;
   self->context = g_main_context_ref_thread_default ();
   self->frame_time = GST_CLOCK_TIME_NONE;
   gst_video_info_init (&self->info);
@@ -396,9 +574,10 @@ clap_video_paintable_new (void)
   return g_object_new (CLAP_TYPE_VIDEO_PAINTABLE, NULL);
 }
 
-/* An appsink feeding this paintable, for a playbin's video-sink. It holds
- * one frame at most and drops late ones, as a video sink does; the caller
- * owns the floating reference. */
+/* The video sink for a playbin (set its native-video flag: the sink
+ * converts, and scales to the size shown). A bin of a converter and an
+ * appsink that holds one frame at most and drops late ones, as a video
+ * sink does. The caller owns the floating reference. */
 GstElement *
 clap_video_paintable_create_sink (ClapVideoPaintable *self)
 {
@@ -407,16 +586,35 @@ clap_video_paintable_create_sink (ClapVideoPaintable *self)
     .new_sample = on_new_sample,
   };
   g_autoptr(GstCaps) caps = NULL;
-  GstElement *sink;
+  g_autoptr(GstPad) pad = NULL;
+  GstElement *bin;
+  GstElement *convert;
+  GstElement *scale = NULL;
+  GstElement *appsink;
 
   g_return_val_if_fail (CLAP_IS_VIDEO_PAINTABLE (self), NULL);
 
-  sink = gst_element_factory_make ("appsink", "clap-video-sink");
-  if (sink == NULL)
-    return NULL;
+  /* One element converting and scaling in a single pass where GStreamer
+   * has it (1.22 on), two otherwise. */
+  convert = gst_element_factory_make ("videoconvertscale", NULL);
+  if (convert == NULL)
+    {
+      convert = gst_element_factory_make ("videoconvert", NULL);
+      scale = gst_element_factory_make ("videoscale", NULL);
+    }
+  appsink = gst_element_factory_make ("appsink", "clap-video-appsink");
+  if (convert == NULL || appsink == NULL
+      || (scale == NULL && g_strcmp0 (GST_OBJECT_NAME (gst_element_get_factory (convert)),
+                                      "videoconvertscale") != 0))
+    {
+      g_clear_pointer (&convert, gst_object_unref);
+      g_clear_pointer (&scale, gst_object_unref);
+      g_clear_pointer (&appsink, gst_object_unref);
+      return NULL;
+    }
 
-  caps = gst_caps_from_string (SINK_CAPS);
-  g_object_set (sink,
+  caps = sink_caps (0, 0);
+  g_object_set (appsink,
                 "caps", caps,
                 "max-buffers", 1,
                 "drop", TRUE,
@@ -424,10 +622,54 @@ clap_video_paintable_create_sink (ClapVideoPaintable *self)
                 "max-lateness", (gint64) MAX_LATENESS,
                 "enable-last-sample", FALSE,
                 NULL);
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks,
+  gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks,
                               g_object_ref (self), g_object_unref);
+  g_weak_ref_set (&self->appsink, appsink);
+  self->applied_width = self->applied_height = 0;
 
-  return sink;
+  bin = gst_bin_new ("clap-video-sink");
+  gst_bin_add_many (GST_BIN (bin), convert, appsink, NULL);
+  if (scale != NULL)
+    {
+      gst_bin_add (GST_BIN (bin), scale);
+      gst_element_link_many (convert, scale, appsink, NULL);
+    }
+  else
+    gst_element_link (convert, appsink);
+
+  pad = gst_element_get_static_pad (convert, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_source_event,
+                     g_object_ref (self), g_object_unref);
+  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", pad));
+
+  return bin;
+}
+
+/* Whether the widget showing the paintable draws with GTK's cairo
+ * renderer, which takes some memory layouts faster than others. */
+void
+clap_video_paintable_set_cairo_renderer (ClapVideoPaintable *self,
+                                         gboolean            cairo_renderer)
+{
+  g_return_if_fail (CLAP_IS_VIDEO_PAINTABLE (self));
+
+  cairo_renderer = !!cairo_renderer;
+  if (self->cairo_renderer == cairo_renderer)
+    return;
+
+  self->cairo_renderer = cairo_renderer;
+  /* The next frame picks its layout again. */
+  gst_clear_caps (&self->caps);
+}
+
+/* The widget's scale factor, to size frames in device pixels. */
+void
+clap_video_paintable_set_scale_factor (ClapVideoPaintable *self,
+                                       int                 scale_factor)
+{
+  g_return_if_fail (CLAP_IS_VIDEO_PAINTABLE (self));
+
+  self->scale_factor = MAX (scale_factor, 1);
 }
 
 /* Forgets the current frame and any frame on its way; call it once the
@@ -449,6 +691,11 @@ clap_video_paintable_clear (ClapVideoPaintable *self)
   /* Outside the lock: destroying the idle drops its reference on us. */
   if (idle != NULL)
     g_source_destroy (idle);
+
+  /* The next clip starts at its own size, whatever this one was scaled to. */
+  g_clear_handle_id (&self->resize_timeout, g_source_remove);
+  self->wanted_width = self->wanted_height = 0;
+  apply_size (self, 0, 0);
 
   if (self->texture == NULL)
     return;

@@ -95,7 +95,7 @@ player_test_make_clip (const char *dir,
                              "! audio/x-raw,rate=44100 ! audioconvert ! avenc_aac ! mux.",
                              frames);
   description = g_strdup_printf ("videotestsrc num-buffers=%d "
-                                 "! video/x-raw,width=%d,height=%d,framerate=30/1 "
+                                 "! video/x-raw,format=I420,width=%d,height=%d,framerate=30/1 "
                                  "! x264enc speed-preset=ultrafast key-int-max=15 "
                                  "! mp4mux name=mux ! filesink name=sink %s",
                                  frames, width, height, audio ? audio : "");
@@ -159,15 +159,23 @@ player_test_fixtures (void)
 }
 
 GtkWindow *
-player_test_window_new (ClapPlayer *player)
+player_test_window_new_with_size (ClapPlayer *player,
+                                  int         width,
+                                  int         height)
 {
   GtkWindow *window = GTK_WINDOW (gtk_window_new ());
 
-  gtk_window_set_default_size (window, 480, 360);
+  gtk_window_set_default_size (window, width, height);
   gtk_window_set_child (window, GTK_WIDGET (player));
   gtk_window_present (window);
 
   return window;
+}
+
+GtkWindow *
+player_test_window_new (ClapPlayer *player)
+{
+  return player_test_window_new_with_size (player, 480, 360);
 }
 
 void

@@ -33,6 +33,9 @@ GFile                *player_test_make_clip     (const char  *dir,
                                                  gboolean     with_audio);
 
 GtkWindow            *player_test_window_new    (ClapPlayer  *player);
+GtkWindow            *player_test_window_new_with_size (ClapPlayer *player,
+                                                        int         width,
+                                                        int         height);
 void                  player_test_destroy_window (GtkWindow  *window);
 gboolean              player_test_texture_has_colour (GdkTexture *texture);
 gboolean              player_test_is_playing    (ClapPlayer  *player);

@@ -175,6 +175,54 @@ test_missing_decoder_with_sound (void)
   check_missing_decoder (player_test_fixtures ()->landscape);
 }
 
+static GstPadProbeReturn
+hold_buffers (GstPad          *pad,
+              GstPadProbeInfo *info,
+              gpointer         user_data)
+{
+  return GST_PAD_PROBE_OK;
+}
+
+/* A pipeline that goes quiet before prerolling (what decodebin does when it
+ * swallows a demuxer's error) ends in an error, not in a wait forever. */
+static void
+test_silent_preroll (void)
+{
+  const PlayerFixtures *f = player_test_fixtures ();
+  ClapPlayer *player = g_object_ref_sink (clap_player_new ());
+  GtkWindow *window = player_test_window_new (player);
+  g_autoptr(GstElement) video_sink = NULL;
+  g_autoptr(GstPad) pad = NULL;
+  gint64 start;
+  gulong probe;
+
+  clap_player_set_file (player, f->portrait);
+  player_test_wait_until (player_test_is_prerolled (player), 10000);
+  clap_player_set_file (player, NULL);
+
+  g_object_get (_clap_player_get_pipeline (player), "video-sink", &video_sink, NULL);
+  pad = gst_element_get_static_pad (video_sink, "sink");
+  probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER,
+                             hold_buffers, NULL, NULL);
+
+  start = g_get_monotonic_time ();
+  clap_player_set_file (player, f->landscape);
+  player_test_wait_until (clap_player_get_error (player) != NULL, 15000);
+  g_assert_error (clap_player_get_error (player), CLAP_PLAYER_ERROR, CLAP_PLAYER_ERROR_CORRUPT);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 3 * G_USEC_PER_SEC);
+  player_test_wait_until (shows_text (GTK_WIDGET (player), clap_player_get_error (player)->message),
+                          5000);
+
+  gst_pad_remove_probe (pad, probe);
+  clap_player_set_file (player, f->portrait);
+  clap_player_play (player);
+  player_test_wait_until (player_test_is_playing (player), 10000);
+  g_assert_null (clap_player_get_error (player));
+
+  player_test_destroy_window (window);
+  g_assert_finalize_object (player);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -186,6 +234,7 @@ main (int   argc,
   g_test_add_func ("/player/errors/truncated", test_truncated);
   g_test_add_func ("/player/errors/missing-decoder/silent", test_missing_decoder_silent);
   g_test_add_func ("/player/errors/missing-decoder/with-sound", test_missing_decoder_with_sound);
+  g_test_add_func ("/player/errors/silent-preroll", test_silent_preroll);
 
   return g_test_run ();
 }

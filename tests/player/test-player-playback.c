@@ -199,6 +199,53 @@ test_on_screen (void)
   g_assert_finalize_object (player);
 }
 
+static GdkTexture *
+current_texture (ClapPlayer *player)
+{
+  return clap_video_paintable_get_texture (CLAP_VIDEO_PAINTABLE (clap_player_get_paintable (player)));
+}
+
+/* A widget smaller than the video gets frames at its own size, made by the
+ * converter; the paintable still says the video's size. Growing the widget
+ * while paused brings the frame back at full size. */
+static void
+test_scaled_to_widget (void)
+{
+  const PlayerFixtures *f = player_test_fixtures ();
+  ClapPlayer *player = g_object_ref_sink (clap_player_new ());
+  GtkWindow *window = player_test_window_new_with_size (player, 200, 200);
+  GdkPaintable *paintable = clap_player_get_paintable (player);
+  GdkTexture *texture;
+  gint64 position;
+
+  clap_player_set_file (player, f->landscape);
+  clap_player_play (player);
+  player_test_wait_until (current_texture (player) != NULL
+                          && gdk_texture_get_width (current_texture (player)) < 320, 10000);
+  texture = current_texture (player);
+  g_assert_cmpint (gdk_texture_get_width (texture), <=, gtk_widget_get_width (GTK_WIDGET (player)));
+  g_assert_cmpfloat_with_epsilon ((double) gdk_texture_get_width (texture)
+                                  / gdk_texture_get_height (texture), 320.0 / 180.0, 0.03);
+  g_assert_true (player_test_texture_has_colour (texture));
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 320);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), ==, 180);
+
+  clap_player_pause (player);
+  player_test_wait_until (!player_test_is_playing (player), 5000);
+  player_test_run_for (100);
+  position = clap_player_get_position (player);
+
+  gtk_widget_set_size_request (GTK_WIDGET (player), 640, 480);
+  player_test_wait_until (gdk_texture_get_width (current_texture (player)) == 320, 5000);
+  g_assert_cmpint (gdk_texture_get_height (current_texture (player)), ==, 180);
+  g_assert_false (clap_player_get_playing (player));
+  player_test_wait_until (player_test_is_prerolled (player), 5000);
+  g_assert_cmpint (ABS (clap_player_get_position (player) - position), <, 50000);
+
+  player_test_destroy_window (window);
+  g_assert_finalize_object (player);
+}
+
 /* With no sound card (CI, Xvfb) the clip still plays, at the speed of the
  * clock. */
 static void
@@ -242,6 +289,7 @@ main (int   argc,
   g_test_add_func ("/player/playback/landscape", test_landscape);
   g_test_add_func ("/player/playback/portrait", test_portrait);
   g_test_add_func ("/player/playback/on-screen", test_on_screen);
+  g_test_add_func ("/player/playback/scaled-to-widget", test_scaled_to_widget);
   g_test_add_func ("/player/playback/real-time", test_real_time);
 
   return g_test_run ();
