@@ -481,8 +481,9 @@ create_error_is_uncertain (const GError *error)
 static const char *
 interrupted_message (void)
 {
-  return _("Submission interrupted — it may have been created and charged; check your provider "
-           "dashboard before sending it again.");
+  /* Shown under the state "Submission interrupted". */
+  return _("It may have been created and charged: check your provider dashboard before sending "
+           "it again.");
 }
 
 static void submit_next (Submit *submit);

@@ -115,7 +115,7 @@ main (int argc, char *argv[])
   g_application_register (G_APPLICATION (app), NULL, NULL);
 
   sim = clap_sim_server_new ();
-  g_object_set (sim, "pending-ms", 2500, "processing-ms", 4000, NULL);
+  g_object_set (sim, "pending-ms", 2000, "processing-ms", 4000, NULL);
   clap_sim_server_listen (sim, 0, NULL);
 
   window = clap_window_new (app);
@@ -137,15 +137,18 @@ main (int argc, char *argv[])
   clap_composer_load_request (window->composer, request);
   shoot (GTK_WIDGET (window), "composing");
 
-  /* takes in every state */
+  /* takes in every state: completed, failed, interrupted, generating, queued */
   submit (window, "kling-v3", "Paper boats racing down a rainy street, macro lens", 5, "pro", TRUE);
   submit (window, "kling-v2-6", "A fox in the snow looks up at the northern lights", 5, "std", FALSE);
-  spin (9000);
-  submit (window, "kling-v2-6", "A city of glass [sim:fail]", 5, "std", FALSE);
+  submit (window, "kling-v2-6", "A city of glass at noon [sim:fail]", 5, "std", FALSE);
+  /* the connection drops after the service made the take */
+  clap_sim_server_inject_fault (sim, CLAP_SIM_ENDPOINT_CREATE, CLAP_SIM_FAULT_CREATED_THEN_DROP, 1);
+  submit (window, "kling-v3", "Lanterns rising over a lake at night", 5, "std", FALSE);
+  spin (5500);
   submit (window, "kling-v3", "Slow motion tea pouring into a cup, steam rising", 8, "std", FALSE);
-  spin (1500);
+  spin (2500);
   submit (window, "kling-v2-6", "A hummingbird hovering over a red flower", 10, "pro", FALSE);
-  spin (3200);
+  spin (2000);
   shoot (GTK_WIDGET (window), "takes");
 
   /* a preview playing */
