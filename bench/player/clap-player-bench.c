@@ -135,24 +135,51 @@ played_a_bit (Bench *bench)
   return g_get_monotonic_time () - bench->wall_start > 1500 * 1000;
 }
 
-static void
-save_screenshot (Bench      *bench,
-                 const char *path)
+typedef struct
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (bench->window));
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  Bench      *bench;
+  const char *path;
+  gboolean    saved;
+} Screenshot;
+
+/* Right after a paint, the window's render tree is complete; any later
+ * frame of the video already marks it for redrawing. */
+static void
+save_screenshot (GdkFrameClock *clock,
+                 Screenshot    *shot)
+{
+  GtkWidget *window = GTK_WIDGET (shot->bench->window);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (GTK_WIDGET (bench->window));
-  int height = gtk_widget_get_height (GTK_WIDGET (bench->window));
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
 
+  if (shot->saved || !played_a_bit (shot->bench))
+    return;
+
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (bench->window)),
+  if (node == NULL)
+    return;
+
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
                                          node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  if (!gdk_texture_save_to_png (texture, path))
-    g_error ("Cannot write %s", path);
-  g_print ("screenshot %s (%d×%d)\n", path, width, height);
+  if (!gdk_texture_save_to_png (texture, shot->path))
+    g_error ("Cannot write %s", shot->path);
+  g_print ("screenshot %s (%d×%d)\n", shot->path, width, height);
+  shot->saved = TRUE;
+}
+
+static gboolean
+screenshot_saved (Bench *bench)
+{
+  Screenshot *shot = g_object_get_data (G_OBJECT (bench->window), "screenshot");
+
+  return shot->saved;
 }
 
 static int
@@ -237,8 +264,13 @@ main (int   argc,
 
   if (screenshot != NULL)
     {
-      run_until (played_a_bit, &bench, 30);
-      save_screenshot (&bench, screenshot);
+      Screenshot shot = { &bench, screenshot, FALSE };
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (bench.window));
+
+      g_object_set_data (G_OBJECT (bench.window), "screenshot", &shot);
+      g_signal_connect (clock, "after-paint", G_CALLBACK (save_screenshot), &shot);
+      run_until (screenshot_saved, &bench, 30);
+      g_signal_handlers_disconnect_by_data (clock, &shot);
       gtk_window_destroy (bench.window);
       return 0;
     }
