@@ -163,8 +163,15 @@ read_code (JsonObject *root,
       return TRUE;
 
     case G_TYPE_DOUBLE:
-      *code = (gint64) json_node_get_double (node);
-      return TRUE;
+      {
+        double value = json_node_get_double (node);
+
+        /* 1e99 is no status code, and casting it would be undefined. */
+        if (!(value > -1e9 && value < 1e9))
+          return FALSE;
+        *code = (gint64) value;
+        return TRUE;
+      }
 
     case G_TYPE_STRING:
       {

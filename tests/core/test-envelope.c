@@ -47,6 +47,15 @@ test_success (void)
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (data));
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (data), "taskId"), ==, "cl1");
+
+  /* a code written as a number with a fraction part is still read */
+  {
+    g_autoptr(JsonNode) fractional = parse (200, "application/json",
+                                            "{\"code\":200.0,\"data\":{\"taskId\":\"cl2\"}}", -1,
+                                            &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (fractional);
+  }
 }
 
 static void
@@ -115,6 +124,11 @@ test_malformed (void)
                 CLAP_CLIENT_ERROR_PROTOCOL, "status code");
   expect_error (200, "application/json", "{\"code\":true,\"data\":{}}",
                 CLAP_CLIENT_ERROR_PROTOCOL, NULL);
+  /* a code no integer can hold (found by fuzzing: the cast was undefined) */
+  expect_error (200, "application/json", "{\"code\":9999999e99,\"data\":{}}",
+                CLAP_CLIENT_ERROR_PROTOCOL, "status code");
+  expect_error (200, "application/json", "{\"code\":-1e300,\"data\":{}}",
+                CLAP_CLIENT_ERROR_PROTOCOL, "status code");
   /* missing or null data */
   expect_error (200, "application/json", "{\"code\":200,\"msg\":\"success\"}",
                 CLAP_CLIENT_ERROR_PROTOCOL, "no data");
