@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "clap-request.h"
+#include "clap-util-private.h"
 
 /* A generation request as the person composes it. Inputs (image, last frame,
  * motion video) hold either a URL or a local path until they are uploaded;
@@ -69,15 +70,8 @@ set_string (ClapRequest  *self,
             const char   *value,
             guint         prop_id)
 {
-  if (value != NULL && *value == '\0')
-    value = NULL;
-
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  if (_clap_replace_string (field, value))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
 static void
@@ -393,18 +387,8 @@ clap_request_set_voices (ClapRequest        *self,
 {
   g_return_if_fail (CLAP_IS_REQUEST (self));
 
-  if (voices != NULL && voices[0] == NULL)
-    voices = NULL;
-
-  if (voices == NULL && self->voices == NULL)
-    return;
-  if (voices != NULL && self->voices != NULL &&
-      g_strv_equal (voices, (const char * const *) self->voices))
-    return;
-
-  g_strfreev (self->voices);
-  self->voices = g_strdupv ((char **) voices);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VOICES]);
+  if (_clap_replace_strv (&self->voices, voices))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VOICES]);
 }
 
 double

@@ -8,6 +8,7 @@
 
 #include "clap-task.h"
 #include "clap-task-private.h"
+#include "clap-util-private.h"
 
 /* One take. Its properties notify whoever shows or stores it; a property
  * notifies only when its value really changes. */
@@ -73,13 +74,9 @@ set_string (ClapTask    *self,
             const char  *value,
             guint        prop_id)
 {
-  if (value != NULL && *value == '\0')
-    value = NULL;
-  if (g_strcmp0 (*field, value) == 0)
+  if (!_clap_replace_string (field, value))
     return FALSE;
 
-  g_free (*field);
-  *field = g_strdup (value);
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
   return TRUE;
 }
@@ -462,17 +459,8 @@ clap_task_set_result_urls (ClapTask           *self,
 {
   g_return_if_fail (CLAP_IS_TASK (self));
 
-  if (urls != NULL && urls[0] == NULL)
-    urls = NULL;
-  if (urls == NULL && self->result_urls == NULL)
-    return;
-  if (urls != NULL && self->result_urls != NULL &&
-      g_strv_equal (urls, (const char * const *) self->result_urls))
-    return;
-
-  g_strfreev (self->result_urls);
-  self->result_urls = g_strdupv ((char **) urls);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT_URLS]);
+  if (_clap_replace_strv (&self->result_urls, urls))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT_URLS]);
 }
 
 const char *
@@ -554,12 +542,11 @@ clap_task_apply_info (ClapTask           *self,
   if (info->complete_time > 0)
     changed |= set_int64 (self, &self->complete_time, info->complete_time, PROP_COMPLETE_TIME);
 
+  /* A reply without results never erases the ones already known. */
   if (info->result_urls != NULL &&
-      (self->result_urls == NULL ||
-       !g_strv_equal ((const char * const *) info->result_urls,
-                      (const char * const *) self->result_urls)))
+      _clap_replace_strv (&self->result_urls, (const char * const *) info->result_urls))
     {
-      clap_task_set_result_urls (self, (const char * const *) info->result_urls);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT_URLS]);
       changed = TRUE;
     }
 
