@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <gst/app/app.h>
 #include <gst/pbutils/pbutils.h>
 
 #include "clap-player-private.h"
@@ -25,9 +26,9 @@
 /* playbin's GstPlayFlags, which no public header declares. */
 enum
 {
-  PLAY_FLAG_VIDEO       = 1 << 0,
-  PLAY_FLAG_AUDIO       = 1 << 1,
-  PLAY_FLAG_SOFT_VOLUME = 1 << 4,
+  PLAY_FLAG_VIDEO        = 1 << 0,
+  PLAY_FLAG_AUDIO        = 1 << 1,
+  PLAY_FLAG_SOFT_VOLUME  = 1 << 4,
   PLAY_FLAG_NATIVE_VIDEO = 1 << 6,
 };
 
@@ -56,7 +57,7 @@ struct _ClapPlayer
 
   gint64              position;
   gint64              duration;
-  gint64              seek_target;   /* waiting for the seek in flight, or -1 */
+  gint64              seek_target;   /* the next seek, waiting for preroll or the one in flight; -1: none */
   guint64             late_dropped;
   double              volume;
   guint               position_timer;
@@ -93,6 +94,16 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_QUARK (clap-player-error-quark, clap_player_error)
 
 static void
+update_actions (ClapPlayer *self)
+{
+  gboolean can_play = self->playbin != NULL && self->file != NULL && self->error == NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "player.play-pause", can_play);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "player.seek-relative", can_play);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->seek_scale), can_play && self->duration > 0);
+}
+
+static void
 set_position (ClapPlayer *self,
               gint64      position)
 {
@@ -111,7 +122,7 @@ set_duration (ClapPlayer *self,
     return;
 
   self->duration = duration;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->seek_scale), duration > 0);
+  update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DURATION]);
 }
 
@@ -140,15 +151,6 @@ set_playing_flag (ClapPlayer *self,
   self->playing = playing;
   update_play_button (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYING]);
-}
-
-static void
-update_actions (ClapPlayer *self)
-{
-  gboolean can_play = self->playbin != NULL && self->file != NULL && self->error == NULL;
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "player.play-pause", can_play);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "player.seek-relative", can_play);
 }
 
 static void
@@ -188,8 +190,7 @@ static void
 start_position_timer (ClapPlayer *self)
 {
   if (self->position_timer == 0)
-    self->position_timer = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, POSITION_INTERVAL_MS,
-                                               on_position_timer, self, NULL);
+    self->position_timer = g_timeout_add (POSITION_INTERVAL_MS, on_position_timer, self);
 }
 
 static void
@@ -543,19 +544,16 @@ on_bus_message (GstBus     *bus,
       break;
 
     case GST_MESSAGE_QOS:
-      {
-        g_autoptr(GstElement) video_sink = NULL;
-        guint64 dropped;
+      /* Frames the sink itself found too late to show (the decoder and the
+       * converter count their own). */
+      if (GST_IS_APP_SINK (GST_MESSAGE_SRC (message)))
+        {
+          guint64 dropped;
 
-        g_object_get (self->playbin, "video-sink", &video_sink, NULL);
-        if (video_sink != NULL
-            && gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (video_sink)))
-          {
-            gst_message_parse_qos_stats (message, NULL, NULL, &dropped);
-            if (dropped != (guint64) -1)
-              self->late_dropped = dropped;
-          }
-      }
+          gst_message_parse_qos_stats (message, NULL, NULL, &dropped);
+          if (dropped != (guint64) -1)
+            self->late_dropped = dropped;
+        }
       break;
 
     default:
