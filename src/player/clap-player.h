@@ -18,6 +18,10 @@ typedef enum
   CLAP_PLAYER_ERROR_MISSING_DECODER,  /* GStreamer lacks a plugin for it */
 } ClapPlayerError;
 
+/* A preview player for local clips: the picture, play/pause (Space),
+ * a seek bar with the time, loop and volume. The first player made
+ * initialises GStreamer if the application has not (gst_init() is safe to
+ * have called before). */
 #define CLAP_TYPE_PLAYER (clap_player_get_type ())
 G_DECLARE_FINAL_TYPE (ClapPlayer, clap_player, CLAP, PLAYER, GtkWidget)
 

@@ -77,6 +77,8 @@ player_test_make_clip (const char *dir,
                        const char *name,
                        int         width,
                        int         height,
+                       int         par_n,
+                       int         par_d,
                        int         frames,
                        gboolean    with_audio)
 {
@@ -95,10 +97,11 @@ player_test_make_clip (const char *dir,
                              "! audio/x-raw,rate=44100 ! audioconvert ! avenc_aac ! mux.",
                              frames);
   description = g_strdup_printf ("videotestsrc num-buffers=%d "
-                                 "! video/x-raw,format=I420,width=%d,height=%d,framerate=30/1 "
+                                 "! video/x-raw,format=I420,width=%d,height=%d,"
+                                 "pixel-aspect-ratio=%d/%d,framerate=30/1 "
                                  "! x264enc speed-preset=ultrafast key-int-max=15 "
                                  "! mp4mux name=mux ! filesink name=sink %s",
-                                 frames, width, height, audio ? audio : "");
+                                 frames, width, height, par_n, par_d, audio ? audio : "");
 
   pipeline = gst_parse_launch (description, &error);
   g_assert_no_error (error);
@@ -134,8 +137,12 @@ player_test_fixtures (void)
   g_assert_no_error (error);
   atexit (remove_fixtures);
 
-  fixtures->landscape = player_test_make_clip (fixtures->dir, "landscape.mp4", 320, 180, 90, TRUE);
-  fixtures->portrait = player_test_make_clip (fixtures->dir, "portrait.mp4", 180, 320, 60, FALSE);
+  fixtures->landscape = player_test_make_clip (fixtures->dir, "landscape.mp4",
+                                               320, 180, 1, 1, 90, TRUE);
+  fixtures->portrait = player_test_make_clip (fixtures->dir, "portrait.mp4",
+                                              180, 320, 1, 1, 60, FALSE);
+  fixtures->anamorphic = player_test_make_clip (fixtures->dir, "anamorphic.mp4",
+                                                240, 180, 4, 3, 30, FALSE);
 
   /* mp4mux writes the index last: half the file is data with no index. */
   g_file_load_contents (fixtures->landscape, NULL, &contents, &length, NULL, &error);

@@ -14,6 +14,7 @@ typedef struct
   char  *dir;
   GFile *landscape;   /* 320×180, 30 fps, 3 s, with an AAC track */
   GFile *portrait;    /* 180×320, 30 fps, 2 s, no sound */
+  GFile *anamorphic;  /* 240×180 stored, 4:3 pixels: 320×180 shown, 1 s, no sound */
   GFile *truncated;   /* the landscape clip cut in half: its index is gone */
   GFile *text;        /* plain text named .mp4 */
   GFile *missing;     /* a path where no file is */
@@ -29,6 +30,8 @@ GFile                *player_test_make_clip     (const char  *dir,
                                                  const char  *name,
                                                  int          width,
                                                  int          height,
+                                                 int          par_n,
+                                                 int          par_d,
                                                  int          frames,
                                                  gboolean     with_audio);
 

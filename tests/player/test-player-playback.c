@@ -153,6 +153,31 @@ test_portrait (void)
   g_assert_finalize_object (player);
 }
 
+/* Stored pixels that are not square are shown at their display size. */
+static void
+test_pixel_aspect_ratio (void)
+{
+  const PlayerFixtures *f = player_test_fixtures ();
+  ClapPlayer *player = g_object_ref_sink (clap_player_new ());
+  GtkWindow *window = player_test_window_new (player);
+  GdkPaintable *paintable = clap_player_get_paintable (player);
+  g_autoptr(GdkPaintable) image = NULL;
+
+  clap_player_set_file (player, f->anamorphic);
+  player_test_wait_until (gdk_paintable_get_intrinsic_width (paintable) > 0, 10000);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 320);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), ==, 180);
+  g_assert_cmpfloat_with_epsilon (gdk_paintable_get_intrinsic_aspect_ratio (paintable),
+                                  320.0 / 180.0, 0.001);
+
+  image = gdk_paintable_get_current_image (paintable);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (image), ==, 320);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (image), ==, 180);
+
+  player_test_destroy_window (window);
+  g_assert_finalize_object (player);
+}
+
 /* What reaches the screen: the frame, scaled to fit, letterboxed in black,
  * with the controls below. */
 static void
@@ -288,6 +313,7 @@ main (int   argc,
 
   g_test_add_func ("/player/playback/landscape", test_landscape);
   g_test_add_func ("/player/playback/portrait", test_portrait);
+  g_test_add_func ("/player/playback/pixel-aspect-ratio", test_pixel_aspect_ratio);
   g_test_add_func ("/player/playback/on-screen", test_on_screen);
   g_test_add_func ("/player/playback/scaled-to-widget", test_scaled_to_widget);
   g_test_add_func ("/player/playback/real-time", test_real_time);
