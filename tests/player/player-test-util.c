@@ -249,3 +249,14 @@ player_test_is_prerolled (ClapPlayer *player)
 {
   return pipeline_settled_in (player, GST_STATE_PAUSED) && clap_player_get_duration (player) > 0;
 }
+
+/* Where the pipeline is now, in µs, not where the widget last looked. */
+gint64
+player_test_pipeline_position (ClapPlayer *player)
+{
+  gint64 position = 0;
+
+  g_assert_true (gst_element_query_position (_clap_player_get_pipeline (player), GST_FORMAT_TIME,
+                                             &position));
+  return position / GST_USECOND;
+}

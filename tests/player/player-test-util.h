@@ -43,6 +43,7 @@ void                  player_test_destroy_window (GtkWindow  *window);
 gboolean              player_test_texture_has_colour (GdkTexture *texture);
 gboolean              player_test_is_playing    (ClapPlayer  *player);
 gboolean              player_test_is_prerolled  (ClapPlayer  *player);
+gint64                player_test_pipeline_position (ClapPlayer *player);
 
 /* Runs the main context until the condition holds; fails the test after
  * timeout_ms. Conditions, not sleeps, keep the tests both fast and stable. */
