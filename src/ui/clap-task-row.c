@@ -24,6 +24,8 @@ struct _ClapTaskRow
   guint       tick_id;
 
   GtkWidget  *box;
+  GtkBox     *info_box;
+  GtkBox     *buttons;
   GtkPicture *thumbnail;
   GtkWidget  *placeholder;
   GtkSpinner *spinner;
@@ -35,7 +37,7 @@ struct _ClapTaskRow
   GtkWidget  *preview_button;
   GtkWidget  *save_button;
   GtkWidget  *retry_button;
-  GtkMenuButton *menu_button;
+  GtkWidget  *menu_button;
 };
 
 G_DEFINE_FINAL_TYPE (ClapTaskRow, clap_task_row, GTK_TYPE_WIDGET)
@@ -213,6 +215,41 @@ update_thumbnail (ClapTaskRow *self)
     clap_thumbnailer_request (task);
 }
 
+/* Rows are many (the list keeps about 200 alive) and most never show a
+ * message, a download bar or a retry button: those are made when needed. */
+static GtkLabel *
+ensure_message_label (ClapTaskRow *self)
+{
+  if (self->message_label == NULL)
+    {
+      self->message_label = GTK_LABEL (gtk_label_new (NULL));
+      gtk_label_set_xalign (self->message_label, 0);
+      gtk_label_set_wrap (self->message_label, TRUE);
+      gtk_label_set_wrap_mode (self->message_label, PANGO_WRAP_WORD_CHAR);
+      gtk_label_set_selectable (self->message_label, TRUE);
+      gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "caption");
+      gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "error");
+      gtk_box_append (self->info_box, GTK_WIDGET (self->message_label));
+    }
+  return self->message_label;
+}
+
+static GtkProgressBar *
+ensure_progress_bar (ClapTaskRow *self)
+{
+  if (self->progress_bar == NULL)
+    {
+      self->progress_bar = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+      gtk_widget_set_margin_top (GTK_WIDGET (self->progress_bar), 3);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress_bar),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Download progress"),
+                                      -1);
+      gtk_box_insert_child_after (self->info_box, GTK_WIDGET (self->progress_bar),
+                                  GTK_WIDGET (self->state_label));
+    }
+  return self->progress_bar;
+}
+
 static void
 update_message (ClapTaskRow *self)
 {
@@ -224,11 +261,15 @@ update_message (ClapTaskRow *self)
   if (message == NULL)
     message = clap_task_get_error_message (task);
 
-  gtk_label_set_label (self->message_label, message ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
+  if (message != NULL)
+    gtk_label_set_label (ensure_message_label (self), message);
+  if (self->message_label != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), downloading && progress > 0);
-  gtk_progress_bar_set_fraction (self->progress_bar, progress);
+  if (downloading && progress > 0)
+    gtk_progress_bar_set_fraction (ensure_progress_bar (self), progress);
+  if (self->progress_bar != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), downloading && progress > 0);
 }
 
 static void
@@ -300,13 +341,28 @@ update_actions (ClapTaskRow *self)
   /* The target first: a name without its target would be a mismatch. */
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->preview_button), "s", uid);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->save_button), "s", uid);
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "s", uid);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->preview_button), "win.preview");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->save_button), "win.save-task");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "win.retry");
+
+  if (retry && self->retry_button == NULL)
+    {
+      self->retry_button = gtk_button_new_from_icon_name ("view-refresh-symbolic");
+      gtk_widget_set_tooltip_text (self->retry_button, _("Send Again…"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->retry_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Send again"), -1);
+      gtk_widget_add_css_class (self->retry_button, "flat");
+      gtk_widget_add_css_class (self->retry_button, "circular");
+      gtk_box_insert_child_after (self->buttons, self->retry_button, self->save_button);
+    }
+  if (self->retry_button != NULL)
+    {
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "s", uid);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "win.retry");
+    }
   gtk_widget_set_visible (self->preview_button, has_file);
   gtk_widget_set_visible (self->save_button, has_file);
-  gtk_widget_set_visible (self->retry_button, retry);
+  if (self->retry_button != NULL)
+    gtk_widget_set_visible (self->retry_button, retry);
 }
 
 static void
@@ -383,6 +439,25 @@ clap_task_row_set_task (ClapTaskRow *self,
   update_all (self);
 }
 
+/* The take's menu, made on first use (a popover is a surface of its own),
+ * shown at @rect in the row's coordinates. */
+static void
+popup_menu (ClapTaskRow        *self,
+            const GdkRectangle *rect,
+            gboolean            arrow)
+{
+  if (self->context_menu == NULL)
+    {
+      self->context_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (self->menu));
+      gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+      gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+    }
+
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), arrow);
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu), rect);
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+}
+
 static void
 on_right_click (GtkGestureClick *gesture,
                 int              n_press,
@@ -395,30 +470,23 @@ on_right_click (GtkGestureClick *gesture,
   if (self->task == NULL)
     return;
 
-  /* Made on first use: the list keeps about 200 rows alive, and a popover
-   * is a surface of its own. */
-  if (self->context_menu == NULL)
-    {
-      self->context_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (self->menu));
-      gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
-      gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
-      gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
-    }
-
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu), &rect);
-  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+  popup_menu (self, &rect, FALSE);
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
-/* The menu button's popover, made when it first opens (see on_right_click). */
 static void
-create_menu_popup (GtkMenuButton *button,
-                   gpointer       user_data)
+on_menu_button_clicked (ClapTaskRow *self)
 {
-  ClapTaskRow *self = user_data;
+  graphene_rect_t bounds;
+  GdkRectangle rect;
 
-  if (gtk_menu_button_get_popover (button) == NULL)
-    gtk_menu_button_set_popover (button, gtk_popover_menu_new_from_model (G_MENU_MODEL (self->menu)));
+  if (self->task == NULL ||
+      !gtk_widget_compute_bounds (self->menu_button, GTK_WIDGET (self), &bounds))
+    return;
+
+  rect = (GdkRectangle) { (int) bounds.origin.x, (int) bounds.origin.y,
+                          (int) bounds.size.width, (int) bounds.size.height };
+  popup_menu (self, &rect, TRUE);
 }
 
 static void
@@ -455,17 +523,16 @@ clap_task_row_class_init (ClapTaskRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/app/clapboard/Clapboard/ui/clap-task-row.ui");
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, box);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, info_box);
+  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, buttons);
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, thumbnail);
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, placeholder);
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, spinner);
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, prompt_label);
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, details_label);
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, state_label);
-  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, progress_bar);
-  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, message_label);
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, preview_button);
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, save_button);
-  gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, ClapTaskRow, menu_button);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -481,7 +548,9 @@ clap_task_row_init (ClapTaskRow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->menu = g_menu_new ();
-  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu_popup, self, NULL);
+  g_signal_connect_swapped (self->menu_button, "clicked", G_CALLBACK (on_menu_button_clicked), self);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_HAS_POPUP, TRUE, -1);
 
 
   gesture = gtk_gesture_click_new ();
