@@ -712,8 +712,8 @@ on_video_released (GtkGestureClick *gesture,
     gtk_widget_activate_action (GTK_WIDGET (self), "player.play-pause", NULL);
 }
 
-/* The frame on screen was scaled for a smaller widget: while paused, ask
- * for the same frame again at the new size. */
+/* Frames are now made at another size: while paused, ask for the frame
+ * shown again, so that it is sharp and playback starts at the new size. */
 static void
 on_refresh_needed (ClapPlayer *self)
 {
@@ -725,13 +725,6 @@ on_refresh_needed (ClapPlayer *self)
 
   self->seek_target = frame_time / GST_USECOND;
   start_pending_seek (self);
-}
-
-static void
-on_scale_factor_changed (ClapPlayer *self)
-{
-  clap_video_paintable_set_scale_factor (self->paintable,
-                                         gtk_widget_get_scale_factor (GTK_WIDGET (self)));
 }
 
 static void
@@ -783,7 +776,38 @@ clap_player_realize (GtkWidget *widget)
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   clap_video_paintable_set_cairo_renderer (self->paintable, GSK_IS_CAIRO_RENDERER (renderer));
-  clap_video_paintable_set_scale_factor (self->paintable, gtk_widget_get_scale_factor (widget));
+}
+
+static void
+clap_player_measure (GtkWidget      *widget,
+                     GtkOrientation  orientation,
+                     int             for_size,
+                     int            *minimum,
+                     int            *natural,
+                     int            *minimum_baseline,
+                     int            *natural_baseline)
+{
+  ClapPlayer *self = CLAP_PLAYER (widget);
+
+  gtk_widget_measure (self->content, orientation, for_size,
+                      minimum, natural, minimum_baseline, natural_baseline);
+}
+
+/* Lays out like a BinLayout, then tells the video how many pixels it has
+ * on screen, so that frames are made no larger than that. */
+static void
+clap_player_size_allocate (GtkWidget *widget,
+                           int        width,
+                           int        height,
+                           int        baseline)
+{
+  ClapPlayer *self = CLAP_PLAYER (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
+
+  gtk_widget_allocate (self->content, width, height, baseline, NULL);
+  clap_video_paintable_set_bounds (self->paintable,
+                                   gtk_widget_get_width (GTK_WIDGET (self->picture)) * scale,
+                                   gtk_widget_get_height (GTK_WIDGET (self->picture)) * scale);
 }
 
 static void
@@ -904,6 +928,8 @@ clap_player_class_init (ClapPlayerClass *klass)
   object_class->set_property = clap_player_set_property;
 
   widget_class->realize = clap_player_realize;
+  widget_class->measure = clap_player_measure;
+  widget_class->size_allocate = clap_player_size_allocate;
   widget_class->snapshot = clap_player_snapshot;
 
   properties[PROP_FILE] =
@@ -976,7 +1002,6 @@ clap_player_class_init (ClapPlayerClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, 0, "player.muted", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, 0, "player.loop", NULL);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "clap-player");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
@@ -993,7 +1018,6 @@ clap_player_init (ClapPlayer *self)
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->paintable));
   g_signal_connect_object (self->paintable, "refresh-needed",
                            G_CALLBACK (on_refresh_needed), self, G_CONNECT_SWAPPED);
-  g_signal_connect (self, "notify::scale-factor", G_CALLBACK (on_scale_factor_changed), NULL);
 
   g_object_bind_property_full (self, "position", self->position_label, "label",
                                G_BINDING_SYNC_CREATE, position_to_label, NULL, NULL, NULL);

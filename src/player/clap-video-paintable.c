@@ -25,8 +25,8 @@
 /* As GstVideoSink does: a frame later than this is not worth showing. */
 #define MAX_LATENESS (20 * GST_MSECOND)
 
-/* A window being resized changes the size every frame; the converter is
- * told once the size has settled. */
+/* How long the size of the widget must stay put before frames are made at
+ * the new size. */
 #define RESIZE_DELAY_MS 150
 
 struct _ClapVideoPaintable
@@ -47,12 +47,7 @@ struct _ClapVideoPaintable
   GstCaps         *caps;
   GstVideoInfo     info;
   GdkMemoryFormat  memory_format;
-  int              scale_factor;
   gboolean         cairo_renderer;
-  int              wanted_width;    /* frame size asked of the converter; 0: the video's own */
-  int              wanted_height;
-  int              applied_width;
-  int              applied_height;
   guint            resize_timeout;
 
   /* Shared with the streaming threads. */
@@ -62,6 +57,10 @@ struct _ClapVideoPaintable
   int              pending_height;
   int              source_width;    /* display size of the decoded video, before scaling */
   int              source_height;
+  int              bounds_width;    /* where the video is shown, in device pixels */
+  int              bounds_height;
+  int              sink_width;      /* frame size asked of the converter; 0: the video's own */
+  int              sink_height;
   GSource         *idle;
   ClapVideoPaintableStats stats;
 };
@@ -282,8 +281,63 @@ queue_sample (ClapVideoPaintable *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* Runs on a streaming thread: notes the size of the video as decoded, which
- * stays the paintable's size whatever size the frames are scaled to. */
+static GstCaps *
+sink_caps (int width,
+           int height)
+{
+  GstCaps *caps = gst_caps_from_string (SINK_CAPS);
+
+  /* Square pixels at the size asked: the converter keeps the display
+   * aspect ratio, and the pixel aspect ratio is dealt with once, there. */
+  if (width > 0 && height > 0)
+    gst_caps_set_simple (caps,
+                         "width", G_TYPE_INT, width,
+                         "height", G_TYPE_INT, height,
+                         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
+                         NULL);
+
+  return caps;
+}
+
+/* Decoding gives frames at the video's size, but a widget smaller than
+ * that shows fewer pixels: scaling down once, in the converter that
+ * already touches every pixel, saves copying and scaling large frames on
+ * every draw. Never up: GTK does that as well as anyone.
+ *
+ * Called with the lock held; returns whether the size asked changed. */
+static gboolean
+update_sink_size_locked (ClapVideoPaintable *self,
+                         GstElement         *appsink)
+{
+  g_autoptr(GstCaps) caps = NULL;
+  double scale = 1.0;
+  int width = 0;
+  int height = 0;
+
+  if (self->bounds_width > 0 && self->bounds_height > 0
+      && self->source_width > 0 && self->source_height > 0)
+    scale = MIN ((double) self->bounds_width / self->source_width,
+                 (double) self->bounds_height / self->source_height);
+  if (scale < 1.0)
+    {
+      width = MAX ((int) ceil (self->source_width * scale), 1);
+      height = MAX ((int) ceil (self->source_height * scale), 1);
+    }
+
+  if (width == self->sink_width && height == self->sink_height)
+    return FALSE;
+
+  self->sink_width = width;
+  self->sink_height = height;
+  caps = sink_caps (width, height);
+  g_object_set (appsink, "caps", caps, NULL);
+
+  return TRUE;
+}
+
+/* Runs on a streaming thread, before the converter sees the caps: notes
+ * the size of the video as decoded, which stays the paintable's size, and
+ * asks the converter for frames of the size shown from the first one on. */
 static GstPadProbeReturn
 on_source_event (GstPad          *pad,
                  GstPadProbeInfo *info,
@@ -291,6 +345,7 @@ on_source_event (GstPad          *pad,
 {
   ClapVideoPaintable *self = user_data;
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  g_autoptr(GstElement) appsink = NULL;
   GstCaps *caps;
   GstVideoInfo video_info;
 
@@ -301,11 +356,15 @@ on_source_event (GstPad          *pad,
   if (!gst_video_info_from_caps (&video_info, caps))
     return GST_PAD_PROBE_OK;
 
+  appsink = g_weak_ref_get (&self->appsink);
+
   g_mutex_lock (&self->lock);
   self->source_width = round ((double) GST_VIDEO_INFO_WIDTH (&video_info)
                               * GST_VIDEO_INFO_PAR_N (&video_info)
                               / MAX (GST_VIDEO_INFO_PAR_D (&video_info), 1));
   self->source_height = GST_VIDEO_INFO_HEIGHT (&video_info);
+  if (appsink != NULL)
+    update_sink_size_locked (self, appsink);
   g_mutex_unlock (&self->lock);
 
   return GST_PAD_PROBE_OK;
@@ -335,97 +394,6 @@ on_new_sample (GstAppSink *appsink,
   return GST_FLOW_OK;
 }
 
-static GstCaps *
-sink_caps (int width,
-           int height)
-{
-  GstCaps *caps = gst_caps_from_string (SINK_CAPS);
-
-  /* Square pixels at the size asked: the converter keeps the display
-   * aspect ratio, and the pixel aspect ratio is dealt with once, there. */
-  if (width > 0 && height > 0)
-    gst_caps_set_simple (caps,
-                         "width", G_TYPE_INT, width,
-                         "height", G_TYPE_INT, height,
-                         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
-                         NULL);
-
-  return caps;
-}
-
-/* Tells the converter in the sink which frame size to produce; it takes
- * the new caps with the next frame. */
-static void
-apply_size (ClapVideoPaintable *self,
-            int                 width,
-            int                 height)
-{
-  g_autoptr(GstElement) appsink = g_weak_ref_get (&self->appsink);
-  g_autoptr(GstCaps) caps = NULL;
-  g_autoptr(GstPad) pad = NULL;
-
-  if (width == self->applied_width && height == self->applied_height)
-    return;
-
-  self->applied_width = width;
-  self->applied_height = height;
-
-  if (appsink == NULL)
-    return;
-
-  g_debug ("Frames scaled to %d×%d (0: unscaled)", width, height);
-  caps = sink_caps (width, height);
-  g_object_set (appsink, "caps", caps, NULL);
-  pad = gst_element_get_static_pad (appsink, "sink");
-  gst_pad_push_event (pad, gst_event_new_reconfigure ());
-}
-
-static gboolean
-on_resize_timeout (gpointer user_data)
-{
-  ClapVideoPaintable *self = user_data;
-  gboolean grew;
-
-  self->resize_timeout = 0;
-
-  grew = self->texture != NULL
-         && (self->wanted_width == 0
-             || self->wanted_width > gdk_texture_get_width (self->texture)
-             || self->wanted_height > gdk_texture_get_height (self->texture));
-  apply_size (self, self->wanted_width, self->wanted_height);
-
-  /* A paused clip gets no new frame by itself, and the one shown is now
-   * too small to look sharp. */
-  if (grew)
-    g_signal_emit (self, signals[SIGNAL_REFRESH_NEEDED], 0);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Decoding gives frames at the video's size, but a widget smaller than
- * that shows fewer pixels: scaling down once, in the converter that
- * already touches every pixel, saves copying and scaling large frames on
- * every draw. */
-static void
-want_size (ClapVideoPaintable *self,
-           double              width,
-           double              height)
-{
-  int wanted_width = (int) ceil (width * self->scale_factor);
-  int wanted_height = (int) ceil (height * self->scale_factor);
-
-  if (wanted_width >= self->width || wanted_height >= self->height)
-    wanted_width = wanted_height = 0;
-
-  if (wanted_width == self->wanted_width && wanted_height == self->wanted_height)
-    return;
-
-  self->wanted_width = wanted_width;
-  self->wanted_height = wanted_height;
-  if (self->resize_timeout == 0)
-    self->resize_timeout = g_timeout_add (RESIZE_DELAY_MS, on_resize_timeout, self);
-}
-
 static void
 clap_video_paintable_snapshot (GdkPaintable *paintable,
                                GdkSnapshot  *snapshot,
@@ -440,7 +408,6 @@ clap_video_paintable_snapshot (GdkPaintable *paintable,
   /* Scaling the texture to the size GtkPicture chose is what honours the
    * pixel aspect ratio: that size follows our intrinsic aspect ratio. */
   gdk_paintable_snapshot (GDK_PAINTABLE (self->texture), snapshot, width, height);
-  want_size (self, width, height);
 
   if (self->drawn_serial != self->texture_serial)
     {
@@ -545,8 +512,9 @@ clap_video_paintable_class_init (ClapVideoPaintableClass *klass)
   object_class->dispose = clap_video_paintable_dispose;
   object_class->finalize = clap_video_paintable_finalize;
 
-  /* The widget grew while no new frame is coming (paused): the frame
-   * shown is smaller than what can now be seen. */
+  /* The frames are now made at another size, and a paused clip gets no
+   * new frame by itself: the one shown may be blurry, and the size change
+   * would otherwise stall the start of playback. */
   signals[SIGNAL_REFRESH_NEEDED] =
     g_signal_new ("refresh-needed",
                   G_TYPE_FROM_CLASS (klass),
@@ -560,7 +528,6 @@ clap_video_paintable_init (ClapVideoPaintable *self)
 {
   g_mutex_init (&self->lock);
   g_weak_ref_init (&self->appsink, NULL);
-  self->scale_factor = 1;
   self->context = g_main_context_ref_thread_default ();
   self->frame_time = GST_CLOCK_TIME_NONE;
   gst_video_info_init (&self->info);
@@ -625,7 +592,9 @@ clap_video_paintable_create_sink (ClapVideoPaintable *self)
   gst_app_sink_set_callbacks (GST_APP_SINK (appsink), &callbacks,
                               g_object_ref (self), g_object_unref);
   g_weak_ref_set (&self->appsink, appsink);
-  self->applied_width = self->applied_height = 0;
+  g_mutex_lock (&self->lock);
+  self->sink_width = self->sink_height = 0;
+  g_mutex_unlock (&self->lock);
 
   bin = gst_bin_new ("clap-video-sink");
   gst_bin_add_many (GST_BIN (bin), convert, appsink, NULL);
@@ -662,14 +631,52 @@ clap_video_paintable_set_cairo_renderer (ClapVideoPaintable *self,
   gst_clear_caps (&self->caps);
 }
 
-/* The widget's scale factor, to size frames in device pixels. */
-void
-clap_video_paintable_set_scale_factor (ClapVideoPaintable *self,
-                                       int                 scale_factor)
+static gboolean
+on_resize_timeout (gpointer user_data)
 {
+  ClapVideoPaintable *self = user_data;
+  g_autoptr(GstElement) appsink = g_weak_ref_get (&self->appsink);
+  g_autoptr(GstPad) pad = NULL;
+  gboolean changed = FALSE;
+
+  self->resize_timeout = 0;
+  if (appsink == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_mutex_lock (&self->lock);
+  changed = update_sink_size_locked (self, appsink);
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    {
+      pad = gst_element_get_static_pad (appsink, "sink");
+      gst_pad_push_event (pad, gst_event_new_reconfigure ());
+      g_signal_emit (self, signals[SIGNAL_REFRESH_NEEDED], 0);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The size of the area the video is fitted into, in device pixels. A
+ * window being resized changes it every frame; the converter is told once
+ * it has settled. */
+void
+clap_video_paintable_set_bounds (ClapVideoPaintable *self,
+                                 int                 width,
+                                 int                 height)
+{
+  gboolean changed;
+
   g_return_if_fail (CLAP_IS_VIDEO_PAINTABLE (self));
 
-  self->scale_factor = MAX (scale_factor, 1);
+  g_mutex_lock (&self->lock);
+  changed = width != self->bounds_width || height != self->bounds_height;
+  self->bounds_width = width;
+  self->bounds_height = height;
+  g_mutex_unlock (&self->lock);
+
+  if (changed && self->resize_timeout == 0)
+    self->resize_timeout = g_timeout_add (RESIZE_DELAY_MS, on_resize_timeout, self);
 }
 
 /* Forgets the current frame and any frame on its way; call it once the
@@ -691,11 +698,6 @@ clap_video_paintable_clear (ClapVideoPaintable *self)
   /* Outside the lock: destroying the idle drops its reference on us. */
   if (idle != NULL)
     g_source_destroy (idle);
-
-  /* The next clip starts at its own size, whatever this one was scaled to. */
-  g_clear_handle_id (&self->resize_timeout, g_source_remove);
-  self->wanted_width = self->wanted_height = 0;
-  apply_size (self, 0, 0);
 
   if (self->texture == NULL)
     return;

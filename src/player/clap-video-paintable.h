@@ -21,8 +21,9 @@ typedef struct
 
 ClapVideoPaintable *clap_video_paintable_new        (void);
 GstElement         *clap_video_paintable_create_sink (ClapVideoPaintable      *self);
-void                clap_video_paintable_set_scale_factor (ClapVideoPaintable *self,
-                                                           int                 scale_factor);
+void                clap_video_paintable_set_bounds (ClapVideoPaintable      *self,
+                                                     int                      width,
+                                                     int                      height);
 void                clap_video_paintable_set_cairo_renderer (ClapVideoPaintable *self,
                                                              gboolean            cairo_renderer);
 void                clap_video_paintable_clear      (ClapVideoPaintable      *self);
