@@ -22,6 +22,11 @@ test_packages="
   desktop-file-utils appstream curl
 "
 
+# The Chinese translation needs a CJK font; most systems have one already.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  run_packages="$run_packages fonts-noto-cjk"
+fi
+
 packages="$build_packages $run_packages"
 [ "$what" = test ] && packages="$packages $test_packages"
 

@@ -334,19 +334,23 @@ main (int   argc,
       char *argv[])
 {
   ClapCli cli = { 0 };
+  g_autofree char *base_url = NULL;
   const char *command;
   int i = 1;
   int status;
+  /* The translations of an uninstalled build: CLAPBOARD_LOCALEDIR=BUILD/po */
+  const char *localedir = g_getenv ("CLAPBOARD_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("clapboard-cli");
   /* stdout is for results only; every log line goes to stderr. */
   g_log_writer_default_set_use_stderr (TRUE);
 
-  cli.base_url = g_strdup (g_getenv ("CLAPBOARD_BASE_URL"));
+  /* Owned here, so that every early return frees it. */
+  base_url = g_strdup (g_getenv ("CLAPBOARD_BASE_URL"));
 
   /* Global options come before the command. */
   for (; i < argc && argv[i][0] == '-'; i++)
@@ -367,13 +371,13 @@ main (int   argc,
         }
       else if (g_str_equal (argv[i], "--base-url") && i + 1 < argc)
         {
-          g_free (cli.base_url);
-          cli.base_url = g_strdup (argv[++i]);
+          g_free (base_url);
+          base_url = g_strdup (argv[++i]);
         }
       else if (g_str_has_prefix (argv[i], "--base-url="))
         {
-          g_free (cli.base_url);
-          cli.base_url = g_strdup (argv[i] + strlen ("--base-url="));
+          g_free (base_url);
+          base_url = g_strdup (argv[i] + strlen ("--base-url="));
         }
       else
         {
@@ -389,6 +393,7 @@ main (int   argc,
       return CLAP_EXIT_USAGE;
     }
 
+  cli.base_url = base_url;
   cli.loop = g_main_loop_new (NULL, FALSE);
   cli.cancellable = g_cancellable_new ();
   cli.stderr_is_tty = isatty (STDERR_FILENO);
@@ -430,7 +435,6 @@ main (int   argc,
   g_clear_object (&cli.client);
   g_clear_object (&cli.cancellable);
   g_clear_pointer (&cli.loop, g_main_loop_unref);
-  g_free (cli.base_url);
 
   return status;
 }

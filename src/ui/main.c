@@ -11,9 +11,11 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(ClapApplication) app = NULL;
+  /* The translations of an uninstalled build: CLAPBOARD_LOCALEDIR=BUILD/po */
+  const char *localedir = g_getenv ("CLAPBOARD_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

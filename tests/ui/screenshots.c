@@ -95,6 +95,7 @@ main (int argc, char *argv[])
   ClapWindow *window;
   ClapRequest *request;
   gboolean dark;
+  const char *localedir = g_getenv ("CLAPBOARD_LOCALEDIR");
 
   if (argc < 2)
     g_error ("usage: clapboard-screenshots OUTPUT_DIR [SUFFIX]");
@@ -102,6 +103,12 @@ main (int argc, char *argv[])
   if (argc > 2)
     suffix = argv[2];
   dark = g_str_has_suffix (suffix, "dark");
+
+  /* Translated as the application is (main.c); screenshots.sh renders a
+   * zh_CN set with CLAPBOARD_LOCALEDIR=BUILD/po. */
+  bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   g_setenv ("CLAPBOARD_DATA_DIR", dir, TRUE);
   gtk_init ();
