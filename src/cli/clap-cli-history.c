@@ -175,7 +175,13 @@ check_done (gpointer user_data)
 
   if (active + busy > 0)
     {
-      clap_cli_progress (r->cli, _("Following %u take(s), %u download(s)…"), active, busy);
+      g_autofree char *takes = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u take",
+                                                             "%u takes", active), active);
+      g_autofree char *downloads = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u download",
+                                                                 "%u downloads", busy), busy);
+
+      /* Translators: "Following 3 takes, 1 download…" */
+      clap_cli_progress (r->cli, _("Following %s, %s…"), takes, downloads);
       return G_SOURCE_CONTINUE;
     }
 
