@@ -329,6 +329,8 @@ update_sink_size_locked (ClapVideoPaintable *self,
 
   self->sink_width = width;
   self->sink_height = height;
+  g_debug ("Frames of %d×%d made at %d×%d (0: as they are)",
+           self->source_width, self->source_height, width, height);
   caps = sink_caps (width, height);
   g_object_set (appsink, "caps", caps, NULL);
 
