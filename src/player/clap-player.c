@@ -774,8 +774,15 @@ clap_player_realize (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (clap_player_parent_class)->realize (widget);
 
+  /* Which texture layout is cheapest depends on the renderer. */
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   clap_video_paintable_set_cairo_renderer (self->paintable, GSK_IS_CAIRO_RENDERER (renderer));
+}
+
+static GtkSizeRequestMode
+clap_player_get_request_mode (GtkWidget *widget)
+{
+  return gtk_widget_get_request_mode (CLAP_PLAYER (widget)->content);
 }
 
 static void
@@ -928,6 +935,7 @@ clap_player_class_init (ClapPlayerClass *klass)
   object_class->set_property = clap_player_set_property;
 
   widget_class->realize = clap_player_realize;
+  widget_class->get_request_mode = clap_player_get_request_mode;
   widget_class->measure = clap_player_measure;
   widget_class->size_allocate = clap_player_size_allocate;
   widget_class->snapshot = clap_player_snapshot;

@@ -10,12 +10,11 @@
 
 #include "clap-video-paintable.h"
 
-/* The sink asks for the one layout GTK's cairo renderer and its GL
- * uploaders take as they are: 32-bit pixels in native-endian ARGB order.
- * The padded variant comes first so that opaque video never carries an
- * alpha channel that would have to be premultiplied on the CPU;
- * videoconvert fills the padding byte with 0xff, which makes it valid as
- * premultiplied alpha. */
+/* The sink asks for 32-bit pixels in native-endian ARGB order: the layout
+ * of GTK's default texture format and of a cairo image surface. The padded
+ * variant comes first, for opaque video; the converter fills the padding
+ * byte with 0xff, so the frame reads the same as straight or premultiplied
+ * alpha (see opaque_bgrx_format()). */
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
 # define SINK_CAPS "video/x-raw, format = (string) { BGRx, BGRA }"
 #else
@@ -570,11 +569,11 @@ clap_video_paintable_create_sink (ClapVideoPaintable *self)
     {
       convert = gst_element_factory_make ("videoconvert", NULL);
       scale = gst_element_factory_make ("videoscale", NULL);
+      if (scale == NULL)
+        g_clear_pointer (&convert, gst_object_unref);
     }
   appsink = gst_element_factory_make ("appsink", "clap-video-appsink");
-  if (convert == NULL || appsink == NULL
-      || (scale == NULL && g_strcmp0 (GST_OBJECT_NAME (gst_element_get_factory (convert)),
-                                      "videoconvertscale") != 0))
+  if (convert == NULL || appsink == NULL)
     {
       g_clear_pointer (&convert, gst_object_unref);
       g_clear_pointer (&scale, gst_object_unref);
