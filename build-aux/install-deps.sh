@@ -19,7 +19,7 @@ run_packages="
 "
 test_packages="
   python3 xvfb xauth dbus at-spi2-core python3-gi python3-pyatspi imagemagick
-  desktop-file-utils appstream curl
+  desktop-file-utils appstream curl libgtk-4-media-gstreamer
 "
 
 # The Chinese translation needs a CJK font; most systems have one already.
