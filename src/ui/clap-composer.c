@@ -280,6 +280,12 @@ update_summary (ClapComposer *self)
                                            self->n_takes),
                               self->n_takes);
   gtk_button_set_label (self->generate_button, button);
+  /* GTK 4.8 names a button after its raw label, underscore included: say
+   * the words shown instead. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->generate_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  gtk_label_get_text (GTK_LABEL (gtk_button_get_child (self->generate_button))),
+                                  -1);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.generate", valid);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->generate_button),
@@ -1124,6 +1130,10 @@ clap_composer_init (ClapComposer *self)
   GType drop_types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The button's name is its label's words (update_summary), not those
+   * words followed by its mnemonic label's. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->generate_button),
+                                 GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 
   self->request = clap_request_new (NULL);
   self->cancellable = g_cancellable_new ();

@@ -551,6 +551,9 @@ search_action (GtkWidget  *widget,
   ClapWindow *self = CLAP_WINDOW (widget);
 
   gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  /* A hidden entry's text is not realized yet, and until it is its input
+   * method drops what is typed: the words typed right after Ctrl+F. */
+  gtk_widget_realize (GTK_WIDGET (gtk_editable_get_delegate (GTK_EDITABLE (self->search_entry))));
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
@@ -590,4 +593,7 @@ _clap_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.generate", NULL, generate_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
+
+  /* A search entry with the focus takes Escape first, to close the search. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.close-preview", NULL);
 }

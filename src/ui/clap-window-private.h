@@ -26,6 +26,7 @@ struct _ClapWindow
   AdwWindowTitle       *window_title;
   GtkWidget            *demo_badge;
   GtkRevealer          *demo_banner;
+  GtkButton            *enter_key_button;
   ClapSplitView        *split_view;
   ClapComposer         *composer;
   GtkRevealer          *preview_revealer;

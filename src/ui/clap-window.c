@@ -126,6 +126,19 @@ on_search_changed (GtkSearchEntry *entry,
   gtk_string_filter_set_search (self->text_filter, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
+/* Escape in the search entry closes the search: the focus goes back to
+ * the takes at once, not into an entry that slides away and keeps the
+ * next keys. */
+static void
+on_search_mode_changed (ClapWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (!gtk_search_bar_get_search_mode (self->search_bar) && focus != NULL &&
+      gtk_widget_is_ancestor (focus, GTK_WIDGET (self->search_bar)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->takes_view));
+}
+
 static void
 on_session_error (ClapSession *session,
                   ClapTask    *task,
@@ -205,11 +218,19 @@ clap_window_preview (ClapWindow *self,
     }
 
   g_set_object (&self->previewed, task);
+  /* Escape closes the preview only while there is one (its key binding
+   * lets the key go on otherwise). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.close-preview", task != NULL);
 
   if (task == NULL)
     {
+      GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
       clap_player_set_file (self->player, NULL);
       gtk_revealer_set_reveal_child (self->preview_revealer, FALSE);
+      /* Keyboard users land back in the takes, not nowhere. */
+      if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->preview_revealer)))
+        gtk_widget_grab_focus (GTK_WIDGET (self->takes_view));
       return;
     }
 
@@ -328,6 +349,7 @@ clap_window_class_init (ClapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, demo_badge);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, demo_banner);
+  gtk_widget_class_bind_template_child (widget_class, ClapWindow, enter_key_button);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, split_view);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, preview_revealer);
@@ -344,6 +366,17 @@ clap_window_class_init (ClapWindowClass *klass)
   _clap_window_class_add_actions (widget_class);
 }
 
+/* GTK 4.8 names a button with a mnemonic after its raw label ("_Enter…")
+ * followed by its label's words: a screen reader should say the words once. */
+static void
+name_button_after_label (GtkButton *button)
+{
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  gtk_label_get_text (GTK_LABEL (gtk_button_get_child (button))),
+                                  -1);
+}
+
 static void
 clap_window_init (ClapWindow *self)
 {
@@ -354,6 +387,7 @@ clap_window_init (ClapWindow *self)
   GtkNoSelection *selection;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  name_button_after_label (self->enter_key_button);
 
   self->settings = g_settings_new (APP_ID);
   self->cancellable = g_cancellable_new ();
@@ -367,11 +401,22 @@ clap_window_init (ClapWindow *self)
   /* The player */
   self->player = clap_player_new ();
   adw_bin_set_child (self->player_bin, GTK_WIDGET (self->player));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.close-preview", FALSE);
 
   /* The takes: the history, filtered by words and by state */
   for (guint i = 0; states[i] != NULL; i++)
     gtk_string_list_append (state_names, _(states[i]));
   gtk_drop_down_set_model (self->state_filter, G_LIST_MODEL (state_names));
+  /* The focus goes to the drop-down's own toggle button, which GTK 4.8
+   * leaves nameless: it is named after the drop-down. */
+  {
+    GtkWidget *button = gtk_widget_get_first_child (GTK_WIDGET (self->state_filter));
+
+    if (GTK_IS_TOGGLE_BUTTON (button))
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (button),
+                                      GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->state_filter, NULL,
+                                      -1);
+  }
   g_signal_connect_swapped (self->state_filter, "notify::selected",
                             G_CALLBACK (on_state_filter_changed), self);
 
@@ -399,6 +444,8 @@ clap_window_init (ClapWindow *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (on_search_changed), self);
+  g_signal_connect_swapped (self->search_bar, "notify::search-mode-enabled",
+                            G_CALLBACK (on_search_mode_changed), self);
 
   g_signal_connect (self->composer, "generate", G_CALLBACK (on_generate), self);
   clap_composer_set_settings (self->composer, self->settings);
