@@ -18,7 +18,7 @@ run_packages="
   gstreamer1.0-libav gstreamer1.0-x fonts-dejavu-core
 "
 test_packages="
-  python3 xvfb xauth dbus at-spi2-core python3-gi python3-pyatspi imagemagick
+  python3 xvfb xauth dbus at-spi2-core python3-gi python3-pyatspi libxtst6 imagemagick
   desktop-file-utils appstream curl libgtk-4-media-gstreamer
 "
 
