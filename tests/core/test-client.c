@@ -637,6 +637,7 @@ test_key_stays_home (Fixture       *fx,
   g_autoptr(SoupServer) other = soup_server_new (NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSList) uris = NULL;
+  g_autofree char *base = NULL;
   g_autofree char *url = NULL;
   g_autofree char *path = g_build_filename (fx->dir, "cdn.mp4", NULL);
   gboolean saw_auth = FALSE;
@@ -644,7 +645,8 @@ test_key_stays_home (Fixture       *fx,
   soup_server_add_handler (other, NULL, record_headers, &saw_auth, NULL);
   g_assert_true (soup_server_listen_local (other, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
   uris = soup_server_get_uris (other);
-  url = g_strconcat (g_uri_to_string (uris->data), "result.mp4", NULL);
+  base = g_uri_to_string (uris->data);
+  url = g_strconcat (base, "result.mp4", NULL);
   g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
 
   g_assert_true (download (fx, url, path, &error));

@@ -206,6 +206,7 @@ rel_cli_run_full (RelRun              *run,
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocess) child = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *joined = NULL;
   g_autofree char *shown = NULL;
   gint64 started = g_get_monotonic_time ();
 
@@ -222,8 +223,15 @@ rel_cli_run_full (RelRun              *run,
   run->seconds = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
   run->status = g_subprocess_get_if_exited (child) ? g_subprocess_get_exit_status (child) : -1;
 
-  shown = g_strjoinv (" ", (char **) args);
-  g_test_message ("clapboard-cli %.60s -> %d in %.2f s\nstdout: %s\nstderr: %s", shown,
+  /* Cut by characters: a cut UTF-8 sequence would break the TAP output. */
+  joined = g_strjoinv (" ", (char **) args);
+  if (!g_utf8_validate (joined, -1, NULL))
+    shown = g_utf8_make_valid (joined, -1);
+  else if (g_utf8_strlen (joined, -1) > 60)
+    shown = g_utf8_substring (joined, 0, 60);
+  else
+    shown = g_strdup (joined);
+  g_test_message ("clapboard-cli %s -> %d in %.2f s\nstdout: %s\nstderr: %s", shown,
                   run->status, run->seconds, run->out, run->err);
 }
 
