@@ -758,9 +758,16 @@ download_progress (goffset  received,
                    gpointer user_data)
 {
   Download *download = user_data;
+  double fraction;
 
-  if (total > 0)
-    clap_task_set_progress (download->task, (double) received / total);
+  if (total <= 0)
+    return;
+
+  /* A fast download reports thousands of chunks a second; the row needs a
+   * step of a per cent at most. */
+  fraction = (double) received / total;
+  if (fraction >= 1.0 || fraction - clap_task_get_progress (download->task) >= 0.01)
+    clap_task_set_progress (download->task, fraction);
 }
 
 static gboolean
