@@ -1082,7 +1082,7 @@ download_opened (GObject      *source,
   if (call->offset > 0)
     output = g_file_append_to_finish (G_FILE (source), result, &error);
   else
-    output = g_file_replace_finish (G_FILE (source), result, &error);
+    output = g_file_create_finish (G_FILE (source), result, &error);
 
   if (output == NULL)
     {
@@ -1093,6 +1093,30 @@ download_opened (GObject      *source,
 
   call->output = G_OUTPUT_STREAM (g_steal_pointer (&output));
   download_read (task);
+}
+
+/* A fresh start writes into the .part itself: replacing it would write to a
+ * hidden temporary file renamed only on close, which a crash leaves behind
+ * in the results folder, with what had arrived. */
+static void
+download_part_deleted (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_delete_finish (G_FILE (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      download_reset (call);
+      g_task_return_error (task, disk_error (call, error));
+      return;
+    }
+
+  g_file_create_async (call->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
+                       g_task_get_cancellable (task), download_opened, g_object_ref (task));
 }
 
 /* The start of a "Content-Range: bytes START-END/TOTAL" header, or -1. */
@@ -1191,8 +1215,8 @@ download_sent (GObject      *source,
     g_file_append_to_async (call->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
                             g_task_get_cancellable (task), download_opened, g_object_ref (task));
   else
-    g_file_replace_async (call->part, NULL, FALSE, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
-                          g_task_get_cancellable (task), download_opened, g_object_ref (task));
+    g_file_delete_async (call->part, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                         download_part_deleted, g_object_ref (task));
 }
 
 static void

@@ -498,6 +498,31 @@ test_upload_put_refused (Fixture       *fx,
   g_assert_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_STORAGE);
 }
 
+typedef struct {
+  char     *dir;
+  char     *part;
+  guint     n_checks;
+} PartWatch;
+
+/* While a download runs, what arrived is in the .part itself, and nothing
+ * else is in the folder that a crash could leave behind. */
+static void
+check_part (goffset  received,
+            goffset  total,
+            gpointer user_data)
+{
+  PartWatch *watch = user_data;
+  g_autoptr(GDir) dir = g_dir_open (watch->dir, 0, NULL);
+  const char *name;
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (watch->part, &st), ==, 0);
+  g_assert_cmpint (st.st_size, ==, received);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_false (g_str_has_prefix (name, ".goutputstream"));
+  watch->n_checks++;
+}
+
 static void
 test_download_resume (Fixture       *fx,
                       gconstpointer  data)
@@ -533,6 +558,26 @@ test_download_resume (Fixture       *fx,
   g_free (b);
   g_assert_true (g_file_get_contents (resumed, &b, &lb, NULL));
   g_assert_cmpmem (a, la, b, lb);
+
+  /* An empty .part (a run killed right after making it) is written in
+   * place, not through a temporary file a second crash would strand. */
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (resumed);
+    g_autoptr(GAsyncResult) result = NULL;
+    PartWatch watch = { fx->dir, part };
+    Wait w = { 0 };
+
+    g_assert_true (g_file_set_contents (part, "", 0, NULL));
+    clap_client_download_async (fx->client, final->result_urls[0], file, check_part, &watch,
+                                NULL, NULL, store_result, &w);
+    result = wait_result (&w);
+    g_assert_true (clap_client_download_finish (fx->client, result, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (watch.n_checks, >, 0);
+    g_free (b);
+    g_assert_true (g_file_get_contents (resumed, &b, &lb, NULL));
+    g_assert_cmpmem (a, la, b, lb);
+  }
 }
 
 static void

@@ -394,13 +394,28 @@ test_kill_batch (void)
       g_assert_nonnull (rel_find (created, "taskId", id));
     }
 
-  /* No .part is left, and each completed take has its one file. */
+  /* No .part is left, and each file is the video of a completed take. */
   dir = g_dir_open (results, 0, NULL);
   g_assert_nonnull (dir);
   while ((name = g_dir_read_name (dir)) != NULL)
     {
+      g_autofree char *path = g_build_filename (results, name, NULL);
+      g_autofree char *id = g_strndup (name, strcspn (name, "."));
+      JsonObject *take = rel_find (history, "localFile", path);
+
       if (g_str_has_suffix (name, ".part"))
-        g_error ("%s/%s is left over", results, name);
+        g_error ("%s is left over", path);
+      if (take == NULL)
+        {
+          JsonObject *owner = rel_find (history, "taskId", id);
+          JsonObject *task = rel_find (created, "taskId", id);
+
+          g_error ("%s belongs to no take: the history has %s (%s, local file %s), the "
+                   "service %s", path, id,
+                   owner ? rel_get_string (owner, "state") : "no such take",
+                   owner ? rel_get_string (owner, "localFile") : "-",
+                   task ? rel_get_string (task, "state") : "no such task");
+        }
       n_files++;
     }
   g_assert_cmpuint (n_files, ==, n_completed);
