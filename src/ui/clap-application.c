@@ -7,6 +7,7 @@
 #include <gst/gst.h>
 
 #include "clap-application.h"
+#include "clap-application-private.h"
 #include "clap-callback-server.h"
 #include "clap-resources.h"
 #include "clap-preferences.h"
@@ -293,6 +294,13 @@ set_session (ClapApplication *self,
 
   if (session != NULL)
     clap_session_resume (session);
+}
+
+void
+_clap_application_set_session_for_tests (ClapApplication *self,
+                                          ClapSession     *session)
+{
+  set_session (self, session, FALSE);
 }
 
 typedef struct {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "clap-application.h"
+#include "clap-application-private.h"
 #include "clap-resources.h"
 #include "clap-sim-server.h"
 #include "clap-task-row.h"
@@ -524,6 +524,113 @@ test_demo_badge (Fixture       *fx,
   g_assert_false (gtk_widget_get_visible (fx->window->demo_badge));
 }
 
+/* A notification server, as GNOME Shell is one: org.gtk.Notifications. */
+static const char notifications_xml[] =
+  "<node><interface name='org.gtk.Notifications'>"
+  "<method name='AddNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='a{sv}' direction='in'/></method>"
+  "<method name='RemoveNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "</method></interface></node>";
+
+typedef struct {
+  char     *title;
+  char     *body;
+  char     *action;
+  GVariant *target;
+} Shown;
+
+static void
+on_notification_call (GDBusConnection       *connection,
+                      const char            *sender,
+                      const char            *object_path,
+                      const char            *interface_name,
+                      const char            *method_name,
+                      GVariant              *parameters,
+                      GDBusMethodInvocation *invocation,
+                      gpointer               user_data)
+{
+  Shown *shown = user_data;
+
+  if (g_str_equal (method_name, "AddNotification"))
+    {
+      g_autoptr(GVariant) notification = g_variant_get_child_value (parameters, 2);
+      GVariantDict dict;
+
+      g_variant_dict_init (&dict, notification);
+      g_variant_dict_lookup (&dict, "title", "s", &shown->title);
+      g_variant_dict_lookup (&dict, "body", "s", &shown->body);
+      g_variant_dict_lookup (&dict, "default-action", "s", &shown->action);
+      shown->target = g_variant_dict_lookup_value (&dict, "default-action-target", NULL);
+      g_variant_dict_clear (&dict);
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+notified (gpointer data)
+{
+  return ((Shown *) data)->title != NULL;
+}
+
+static void
+test_notification (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = make_session (fx, "window-key");
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (app));
+  const GDBusInterfaceVTable vtable = { on_notification_call };
+  ClapRequest *request = clap_composer_get_request (fx->window->composer);
+  GtkWidget *other;
+  Shown shown = { 0 };
+  guint object_id, name_id;
+  ClapTask *task;
+
+  object_id = g_dbus_connection_register_object (bus, "/org/gtk/Notifications",
+                                                 info->interfaces[0], &vtable, &shown, NULL, NULL);
+  name_id = g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                          NULL, NULL, NULL, NULL);
+
+  /* the application's session finishes a take while the person is in
+   * another window */
+  clap_window_set_session (fx->window, session, FALSE);
+  _clap_application_set_session_for_tests (app, session);
+  other = gtk_window_new ();
+  gtk_window_present (GTK_WINDOW (other));
+  clap_request_set_model (request, "kling-v2-6");
+  clap_request_set_prompt (request, "A notified lighthouse");
+  clap_request_set_duration (request, 5);
+  gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL);
+  wait_for (is_downloaded, fx, 60, "the take to complete");
+  task = first_task (fx);
+
+  if (gtk_window_is_active (GTK_WINDOW (fx->window)))
+    {
+      g_test_skip ("the window stayed focused (no window manager moves the focus here)");
+    }
+  else
+    {
+      wait_for (notified, &shown, 10, "the notification");
+      g_assert_cmpstr (shown.title, ==, "Take completed");
+      g_assert_cmpstr (shown.body, ==, "A notified lighthouse");
+      g_assert_cmpstr (shown.action, ==, "app.show-take");
+      g_assert_cmpstr (g_variant_get_string (shown.target, NULL), ==, clap_task_get_uid (task));
+
+      /* clicking it opens the take */
+      g_action_group_activate_action (G_ACTION_GROUP (app), "show-take", shown.target);
+      g_assert_true (clap_window_get_previewed (fx->window) == task);
+    }
+
+  _clap_application_set_session_for_tests (app, NULL);
+  gtk_window_destroy (GTK_WINDOW (other));
+  g_bus_unown_name (name_id);
+  g_dbus_connection_unregister_object (bus, object_id);
+  g_free (shown.title);
+  g_free (shown.body);
+  g_free (shown.action);
+  g_clear_pointer (&shown.target, g_variant_unref);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -547,6 +654,7 @@ main (int argc, char *argv[])
   ADD ("search-and-filter", test_search_and_filter);
   ADD ("demo-badge", test_demo_badge);
   ADD ("compose-drop-generate", test_compose_drop_generate);
+  ADD ("notification", test_notification);
 
   status = g_test_run ();
   g_clear_object (&app);
