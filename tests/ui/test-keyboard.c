@@ -5,7 +5,6 @@
 
 #include <string.h>
 #include <gmodule.h>
-#include <glib/gstdio.h>
 
 #include "clap-application.h"
 #include "clap-preferences.h"
@@ -696,6 +695,7 @@ has_n_takes (gpointer data)
   return n_takes (count->fx) == count->n;
 }
 
+/* Types @text, made of characters typed without Shift. */
 static void
 type_text (const char *text)
 {
