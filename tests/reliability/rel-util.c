@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
@@ -20,6 +21,13 @@ struct _RelSim
   char        *log_path;
   SoupSession *session;
 };
+
+/* A simulator outlives no failed test: it gets SIGTERM when the test dies. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
 
 /* Starts clapboard-sim on a free port with @result_file as every take's
  * video (NULL: rendered) and the options that follow, NULL-terminated. */
@@ -59,6 +67,7 @@ rel_sim_start (const char *result_file,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_stderr_file_path (launcher, sim->log_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   sim->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
 
