@@ -56,6 +56,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     g_autoptr(ClapTaskInfo) copy = clap_task_info_copy (info);
 
     g_assert ((info == NULL) != (error == NULL));
+    g_assert ((copy == NULL) == (info == NULL));
+    if (copy != NULL)
+      g_assert_cmpstr (copy->task_id, ==, info->task_id);
   }
 
   return 0;
