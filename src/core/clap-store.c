@@ -274,6 +274,24 @@ urls_from_json (const char *text)
   return json_array_get_length (array) > 0 ? g_strv_builder_end (builder) : NULL;
 }
 
+/* SQLite says "database or disk is full" or "disk I/O error"; a person
+ * needs to know what to do. */
+static void
+set_write_error (sqlite3  *db,
+                 GError  **error)
+{
+  int code = sqlite3_extended_errcode (db);
+
+  if (code == SQLITE_FULL || code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC ||
+      (code & 0xff) == SQLITE_FULL)
+    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
+                 _("The history could not be written: the disk is full or failing. Free some "
+                   "space; nothing is sent until the history can keep it."));
+  else
+    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
+                 _("The history could not be written: %s"), sqlite3_errmsg (db));
+}
+
 static gboolean
 write_upsert (sqlite3               *db,
               const ClapTaskRecord  *r,
@@ -319,8 +337,7 @@ write_upsert (sqlite3               *db,
 
   if (rc != SQLITE_DONE)
     {
-      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
-                   _("The history could not be written: %s"), sqlite3_errmsg (db));
+      set_write_error (db, error);
       return FALSE;
     }
   return TRUE;
@@ -344,8 +361,7 @@ write_delete (sqlite3     *db,
 
   if (rc != SQLITE_DONE)
     {
-      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
-                   _("The history could not be written: %s"), sqlite3_errmsg (db));
+      set_write_error (db, error);
       return FALSE;
     }
   return TRUE;

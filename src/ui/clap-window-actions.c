@@ -43,7 +43,7 @@ suggested_name (ClapTask *task)
   g_autofree char *prompt = g_strdup (clap_task_get_prompt (task) ? clap_task_get_prompt (task)
                                                                   : _("Clip"));
   g_autofree char *words = NULL;
-  GString *clean = g_string_new (NULL);
+  g_autoptr(GString) clean = g_string_new (NULL);
 
   /* At most 40 characters of the prompt, without characters file systems refuse. */
   words = g_utf8_substring (prompt, 0, MIN (g_utf8_strlen (prompt, -1), 40));
