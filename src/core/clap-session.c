@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 
 #include "clap-session.h"
+#include "clap-task-private.h"
 #include "clap-transfer.h"
+#include "clap-util-private.h"
 
 /* The life of a take, the same for the window and the command line:
  * committed to the history as "submitting", inputs checked and uploaded,
@@ -622,7 +624,12 @@ clap_session_submit (ClapSession *self,
   n = CLAMP (n_takes, 1, 4);
 
   for (guint i = 0; i < n; i++)
-    g_ptr_array_add (submit->tasks, clap_task_new_for_request (request));
+    {
+      ClapTask *task = clap_task_new_for_request (request);
+
+      _clap_task_set_owner (task, _clap_process_token ());
+      g_ptr_array_add (submit->tasks, task);
+    }
 
   /* Added oldest first, so the first take ends up lowest in the list. */
   for (guint i = 0; i < n; i++)
@@ -676,6 +683,7 @@ clap_session_retry (ClapSession *self,
   submit = submit_new (self, request);
   g_ptr_array_add (submit->tasks, g_object_ref (task));
 
+  _clap_task_set_owner (task, _clap_process_token ());
   clap_task_set_state (task, CLAP_TASK_STATE_SUBMITTING);
   clap_task_set_fail_message (task, NULL);
   clap_task_set_error_message (task, NULL);
@@ -701,8 +709,10 @@ clap_session_resume (ClapSession *self)
       switch (clap_task_get_state (task))
         {
         case CLAP_TASK_STATE_SUBMITTING:
-          /* This run did not submit it, so an earlier one was interrupted. */
-          if (self->n_submitting == 0)
+          /* Its submitter is gone (a crash, kill -9): it may have been sent.
+           * A submission this process or another live one is making is
+           * left alone (the window and clapboard-cli share the history). */
+          if (!_clap_process_token_is_alive (_clap_task_get_owner (task)))
             {
               clap_task_set_state (task, CLAP_TASK_STATE_INTERRUPTED);
               clap_task_set_fail_message (task, interrupted_message ());

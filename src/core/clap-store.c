@@ -25,7 +25,7 @@
  *   change; the take in memory loses nothing.
  */
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 G_DEFINE_QUARK (clap-store-error-quark, clap_store_error)
 
@@ -108,10 +108,18 @@ static const char *const schema_v2[] = {
   NULL
 };
 
+/* Version 3: which process is submitting a take, so that another one
+ * resuming the same history leaves a live submission alone. */
+static const char *const schema_v3[] = {
+  "ALTER TABLE takes ADD COLUMN owner TEXT",
+  NULL
+};
+
 /* Each entry brings the schema from version i to i + 1. */
 static const char *const *const migrations[] = {
   schema_v1,
   schema_v2,
+  schema_v3,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -300,12 +308,12 @@ write_upsert (sqlite3               *db,
   static const char sql[] =
     "INSERT INTO takes (uid, task_id, state, model, prompt, settings, submit_time, create_time,"
     " complete_time, result_urls, thumbnail_url, local_file, thumbnail_file, fail_message,"
-    " error_message, cost, saved_time, evicted_time)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    " error_message, cost, saved_time, evicted_time, owner)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
     " ON CONFLICT (uid) DO UPDATE SET task_id = ?2, state = ?3, model = ?4, prompt = ?5,"
     " settings = COALESCE (?6, settings), submit_time = ?7, create_time = ?8, complete_time = ?9, result_urls = ?10,"
     " thumbnail_url = ?11, local_file = ?12, thumbnail_file = ?13, fail_message = ?14,"
-    " error_message = ?15, cost = ?16, saved_time = ?17, evicted_time = ?18";
+    " error_message = ?15, cost = ?16, saved_time = ?17, evicted_time = ?18, owner = ?19";
   g_autofree char *urls = urls_to_json (r->result_urls);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -331,6 +339,7 @@ write_upsert (sqlite3               *db,
       sqlite3_bind_int64 (stmt, 16, r->cost);
       sqlite3_bind_int64 (stmt, 17, r->saved_time);
       sqlite3_bind_int64 (stmt, 18, r->evicted_time);
+      bind_text (stmt, 19, r->owner);
       rc = sqlite3_step (stmt);
     }
   sqlite3_finalize (stmt);
@@ -713,7 +722,7 @@ load_tasks (sqlite3  *db,
   static const char sql[] =
     "SELECT id, uid, task_id, state, model, prompt, NULL, submit_time, create_time,"
     " complete_time, result_urls, thumbnail_url, local_file, thumbnail_file, fail_message,"
-    " error_message, cost, saved_time, evicted_time FROM takes"
+    " error_message, cost, saved_time, evicted_time, owner FROM takes"
     " ORDER BY submit_time DESC, id DESC";
   g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
   sqlite3_stmt *stmt = NULL;
@@ -750,6 +759,7 @@ load_tasks (sqlite3  *db,
       r.cost = sqlite3_column_int64 (stmt, 16);
       r.saved_time = sqlite3_column_int64 (stmt, 17);
       r.evicted_time = sqlite3_column_int64 (stmt, 18);
+      r.owner = g_strdup (column_text (stmt, 19));
 
       if (r.uid != NULL)
         g_ptr_array_add (tasks, _clap_task_new_from_record (&r));

@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 typedef struct {
   gint64         row_id;
   char          *uid;
+  char          *owner;
   char          *task_id;
   char          *model;
   char          *prompt;
@@ -36,6 +37,9 @@ typedef char *(*ClapTaskSettingsLoader) (ClapTask *task,
 void      _clap_task_set_settings_loader (ClapTask               *self,
                                           ClapTaskSettingsLoader  loader,
                                           gpointer                data);
+const char *_clap_task_get_owner    (ClapTask       *self);
+void      _clap_task_set_owner       (ClapTask       *self,
+                                      const char     *owner);
 void      _clap_task_record_clear    (ClapTaskRecord *record);
 void      _clap_task_snapshot        (ClapTask       *self,
                                       ClapTaskRecord *record);

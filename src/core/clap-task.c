@@ -21,6 +21,7 @@ struct _ClapTask
   char          *uid;
   gint64         submit_time;
   char          *settings_json;
+  char          *owner;   /* the process submitting it (see _clap_process_token) */
   ClapTaskSettingsLoader settings_loader; /* settings kept on disk until needed */
   gpointer       settings_loader_data;
   char          *task_id;
@@ -101,6 +102,7 @@ clap_task_finalize (GObject *object)
   ClapTask *self = (ClapTask *) object;
 
   g_free (self->uid);
+  g_free (self->owner);
   g_free (self->settings_json);
   g_free (self->task_id);
   g_free (self->model);
@@ -599,6 +601,7 @@ void
 _clap_task_record_clear (ClapTaskRecord *record)
 {
   g_free (record->uid);
+  g_free (record->owner);
   g_free (record->task_id);
   g_free (record->model);
   g_free (record->prompt);
@@ -619,6 +622,7 @@ _clap_task_snapshot (ClapTask       *self,
 {
   record->row_id = self->row_id;
   record->uid = g_strdup (self->uid);
+  record->owner = g_strdup (self->owner);
   record->task_id = g_strdup (self->task_id);
   record->model = g_strdup (self->model);
   record->prompt = g_strdup (self->prompt);
@@ -647,6 +651,7 @@ _clap_task_new_from_record (ClapTaskRecord *record)
   g_free (self->uid);
   self->row_id = record->row_id;
   self->uid = g_steal_pointer (&record->uid);
+  self->owner = g_steal_pointer (&record->owner);
   self->task_id = g_steal_pointer (&record->task_id);
   self->model = g_steal_pointer (&record->model);
   self->prompt = g_steal_pointer (&record->prompt);
@@ -677,4 +682,20 @@ _clap_task_set_settings_loader (ClapTask               *self,
 {
   self->settings_loader = loader;
   self->settings_loader_data = data;
+}
+
+/* The process that is submitting the take, written with it: another process
+ * resuming the history must not take a live submission for a dead one. */
+const char *
+_clap_task_get_owner (ClapTask *self)
+{
+  return self->owner;
+}
+
+void
+_clap_task_set_owner (ClapTask   *self,
+                      const char *owner)
+{
+  g_free (self->owner);
+  self->owner = g_strdup (owner);
 }

@@ -10,4 +10,8 @@ gboolean _clap_replace_string (char               **field,
 gboolean _clap_replace_strv   (GStrv               *field,
                                const char * const  *value);
 
+const char *_clap_process_token        (void);
+char       *_clap_process_token_for_pid (int pid);
+gboolean    _clap_process_token_is_alive (const char *token);
+
 G_END_DECLS

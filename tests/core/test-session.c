@@ -3,12 +3,15 @@
 
 #include "clap-test-files.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
 #include "clap-media.h"
 #include "clap-session.h"
 #include "clap-sim-server.h"
+#include "clap-task-private.h"
+#include "clap-util-private.h"
 
 /* The life of a take, end to end, against the simulator: history, submit,
  * poll, download, resume after a restart, and the cases where money is at
@@ -353,6 +356,64 @@ test_hint_and_remove (Fixture       *fx,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (clap_session_get_store (session))), ==, 0);
 }
 
+/* The window and clapboard-cli share the history: a submission another
+ * live process is making must not be taken for an interrupted one. */
+static void
+test_live_submission_left_alone (Fixture       *fx,
+                                 gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = new_session (fx);
+  g_autoptr(ClapRequest) request = request_new ("someone else is sending this");
+  g_autoptr(GSubprocess) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(ClapTask) theirs = clap_task_new_for_request (request);
+  g_autoptr(ClapTask) ours = clap_task_new_for_request (request);
+  g_autoptr(ClapTask) orphan = clap_task_new_for_request (request);
+  ClapStore *store = clap_session_get_store (session);
+
+  other = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sleep", "60", NULL);
+  g_assert_no_error (error);
+  token = _clap_process_token_for_pid (atoi (g_subprocess_get_identifier (other)));
+  g_assert_nonnull (token);
+
+  _clap_task_set_owner (theirs, token);
+  _clap_task_set_owner (ours, _clap_process_token ());
+  /* an owner that is a pid reused by another process is not the owner */
+  {
+    g_auto(GStrv) parts = g_strsplit (token, ":", 2);
+    g_autofree char *reused = g_strdup_printf ("%s:%s:1", parts[0],
+                                               g_subprocess_get_identifier (other));
+    _clap_task_set_owner (orphan, reused);
+  }
+  clap_store_add_async (store, theirs, NULL, NULL, NULL);
+  clap_store_add_async (store, ours, NULL, NULL, NULL);
+  clap_store_add_async (store, orphan, NULL, NULL, NULL);
+
+  clap_session_resume (session);
+  g_assert_cmpint (clap_task_get_state (theirs), ==, CLAP_TASK_STATE_SUBMITTING);
+  g_assert_cmpint (clap_task_get_state (ours), ==, CLAP_TASK_STATE_SUBMITTING);
+  g_assert_cmpint (clap_task_get_state (orphan), ==, CLAP_TASK_STATE_INTERRUPTED);
+
+  /* once the other process is gone, its submission was interrupted */
+  g_subprocess_force_exit (other);
+  g_assert_true (g_subprocess_wait (other, NULL, NULL));
+  clap_session_resume (session);
+  g_assert_cmpint (clap_task_get_state (theirs), ==, CLAP_TASK_STATE_INTERRUPTED);
+  g_assert_cmpint (clap_task_get_state (ours), ==, CLAP_TASK_STATE_SUBMITTING);
+  g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_CREATE), ==, 0);
+
+  /* the owner is kept in the history */
+  g_assert_true (clap_store_flush (store, &error));
+  {
+    g_autoptr(ClapStore) again = clap_store_open (fx->db, &error);
+    ClapTask *loaded = clap_store_find_by_uid (again, clap_task_get_uid (ours));
+
+    g_assert_nonnull (loaded);
+    g_assert_cmpstr (_clap_task_get_owner (loaded), ==, _clap_process_token ());
+  }
+}
+
 static gboolean
 is_evicted (ClapTask *task)
 {
@@ -410,6 +471,7 @@ main (int argc, char *argv[])
   ADD ("expired-result", test_expired_result);
   ADD ("hint-and-remove", test_hint_and_remove);
   ADD ("cache-never-drops-the-only-copy", test_cache_never_drops_the_only_copy);
+  ADD ("live-submission-left-alone", test_live_submission_left_alone);
 
   return g_test_run ();
 }
