@@ -165,6 +165,9 @@ clap_cli_fail (ClapCli      *cli,
         case CLAP_CLIENT_ERROR_INSECURE_URL:
           code = CLAP_EXIT_USAGE;
           break;
+        case CLAP_CLIENT_ERROR_BUSY:
+          code = CLAP_EXIT_FAILURE;
+          break;
         default:
           code = CLAP_EXIT_NETWORK;
           break;

@@ -3,7 +3,12 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <glib/gi18n-lib.h>
 
@@ -78,6 +83,8 @@ typedef struct {
   goffset          offset;
   goffset          received;
   goffset          total;
+  char            *lock_path;
+  int              lock_fd;
 } Call;
 
 static void call_send (GTask *task);
@@ -98,6 +105,15 @@ call_free (Call *call)
   g_clear_object (&call->message);
   g_clear_object (&call->input);
   g_clear_object (&call->output);
+  if (call->lock_fd >= 0)
+    {
+      /* Removed while still held, so the folder keeps no lock files; a
+       * process that opened it just before gets the lock after us, and
+       * downloads once more, harmlessly. */
+      g_unlink (call->lock_path);
+      close (call->lock_fd);
+    }
+  g_free (call->lock_path);
   g_free (call);
 }
 
@@ -542,6 +558,7 @@ call_new (ClapClient          *self,
   call->url = g_strdup (url);
   call->idempotent = idempotent;
   call->total = -1;
+  call->lock_fd = -1;
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
   return task;
@@ -1294,6 +1311,29 @@ clap_client_download_async (ClapClient          *self,
   call->progress = progress;
   call->progress_data = progress_data;
   call->progress_notify = progress_notify;
+
+  /* The window and clapboard-cli share the results folder: two processes
+   * writing one .part would corrupt it. A lock beside it keeps one. */
+  call->lock_path = g_strconcat (path, ".lock", NULL);
+  call->lock_fd = open (call->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (call->lock_fd < 0 || flock (call->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved = errno;
+      g_autofree char *name = g_file_get_parse_name (destination);
+
+      if (call->lock_fd >= 0)
+        close (call->lock_fd);
+      call->lock_fd = -1;
+
+      if (saved == EWOULDBLOCK)
+        g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_BUSY,
+                                 _("Another Clapboard is downloading “%s”; it will be there "
+                                   "soon."), name);
+      else
+        g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK,
+                                 _("“%s” could not be written: %s"), name, g_strerror (saved));
+      return;
+    }
 
   call_send (task);
 }

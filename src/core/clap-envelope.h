@@ -23,6 +23,7 @@ typedef enum {
   CLAP_CLIENT_ERROR_INSECURE_URL,         /* http to a host that is not this computer */
   CLAP_CLIENT_ERROR_STORAGE,              /* the presigned upload was refused */
   CLAP_CLIENT_ERROR_DISK,                 /* writing the local file failed */
+  CLAP_CLIENT_ERROR_BUSY,                 /* another process is downloading the same file */
 } ClapClientError;
 
 GQuark    clap_client_error_quark   (void);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
@@ -658,6 +661,39 @@ test_download_faults (Fixture       *fx,
   }
 }
 
+/* The window and clapboard-cli share the results folder. */
+static void
+test_download_locked (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(ClapRequest) request = simple_request ("two processes");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapTaskInfo) created = create (fx, request, &error);
+  g_autoptr(ClapTaskInfo) final = wait_final (fx, created->task_id);
+  g_autofree char *path = g_build_filename (fx->dir, "shared.mp4", NULL);
+  g_autofree char *lock = g_strconcat (path, ".lock", NULL);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  int fd;
+
+  /* another process holds the download */
+  fd = open (lock, O_RDWR | O_CREAT, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
+
+  g_assert_false (download (fx, final->result_urls[0], path, &error));
+  g_assert_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  /* once it lets go, the download goes ahead and leaves no lock behind */
+  close (fd);
+  g_unlink (lock);
+  g_assert_true (download (fx, final->result_urls[0], path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+}
+
 /* A second server, on another origin: what reaches it? */
 static void
 record_headers (SoupServer        *server,
@@ -959,6 +995,7 @@ main (int argc, char *argv[])
   ADD ("download/resume", test_download_resume);
   ADD ("download/faults", test_download_faults);
   ADD ("download/insecure", test_insecure_download);
+  ADD ("download/locked", test_download_locked);
   ADD ("key/stays-home", test_key_stays_home);
   ADD ("poller/cap-and-idle", test_poller);
   ADD ("poller/unauthorized", test_poller_unauthorized);
