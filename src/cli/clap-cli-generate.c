@@ -554,6 +554,12 @@ on_session_error (ClapSession *session,
     }
   else if (task == NULL)
     clap_cli_fail (g->cli, error);
+  else if (clap_client_error_is_transient (error) && clap_task_get_task_id (task) != NULL)
+    {
+      /* The service keeps failing; the take goes on being followed. */
+      clap_cli_progress_end (g->cli);
+      g_printerr (_("clapboard-cli: still trying: %s\n"), error->message);
+    }
 }
 
 int

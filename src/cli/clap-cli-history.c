@@ -60,6 +60,9 @@ print_json (GListModel *store,
       json_builder_add_int_value (b, clap_task_get_cost (task));
       json_builder_set_member_name (b, "failMessage");
       json_builder_add_string_value (b, clap_task_get_fail_message (task));
+      /* why a completed take has no file (an expired link, a full disk) */
+      json_builder_set_member_name (b, "errorMessage");
+      json_builder_add_string_value (b, clap_task_get_error_message (task));
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -41,8 +41,12 @@ typedef struct {
   gint64    due_us;
   guint     interval_ms;
   guint     not_found;
+  guint     failures;   /* transient failures in a row */
   gboolean  in_flight;
 } Entry;
+
+/* After this many failed polls in a row, the person hears of it (once). */
+#define FAILURES_TO_REPORT 3
 
 G_DEFINE_FINAL_TYPE (ClapPoller, clap_poller, G_TYPE_OBJECT)
 
@@ -249,6 +253,7 @@ query_done (GObject      *source,
       ClapTaskState before = clap_task_get_state (task);
 
       entry->not_found = 0;
+      entry->failures = 0;
       if (clap_task_apply_info (task, info))
         g_signal_emit (self, signals[TASK_CHANGED], 0, task);
 
@@ -275,7 +280,8 @@ query_done (GObject      *source,
     {
       g_debug ("Query of %s failed: %s", clap_task_get_task_id (task), error->message);
       back_off (self, entry, 2.0);
-      if (!clap_client_error_is_transient (error))
+      /* Waiting cures most failures; a long outage is still worth saying. */
+      if (!clap_client_error_is_transient (error) || ++entry->failures == FAILURES_TO_REPORT)
         g_signal_emit (self, signals[ERROR], 0, task, error);
     }
 

@@ -973,6 +973,46 @@ test_poller_unauthorized (Fixture       *fx,
   g_assert_true (clap_poller_is_scheduled (poller));
 }
 
+static void
+count_error (ClapPoller *poller,
+             ClapTask   *task,
+             GError     *error,
+             guint      *n)
+{
+  g_assert_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_SERVER);
+  (*n)++;
+}
+
+/* An outage is ridden out quietly at first, then reported once. */
+static void
+test_poller_outage (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(ClapRequest) request = simple_request ("through an outage");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapTaskInfo) info = create (fx, request, &error);
+  g_autoptr(ClapTask) task = clap_task_new_for_request (request);
+  g_autoptr(ClapPoller) poller = clap_poller_new (fx->client);
+  guint n_errors = 0;
+
+  clap_client_set_retry_policy (fx->client, 1, 10, 10);
+  clap_task_apply_info (task, info);
+  clap_poller_set_interval (poller, 20, 40);
+  g_signal_connect (poller, "error", G_CALLBACK (count_error), &n_errors);
+  clap_sim_server_inject_fault (fx->sim, CLAP_SIM_ENDPOINT_QUERY, CLAP_SIM_FAULT_HTTP_500, 6);
+  clap_poller_add (poller, task);
+
+  while (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_QUERY) < 6)
+    g_main_context_iteration (NULL, TRUE);
+  /* the third failure in a row is reported, the sixth is not */
+  g_assert_cmpuint (n_errors, ==, 1);
+  g_assert_cmpuint (clap_poller_get_n_active (poller), ==, 1);
+
+  /* a cancelled query in flight lets go of the client as it ends */
+  g_clear_object (&poller);
+  spin (100);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -999,6 +1039,7 @@ main (int argc, char *argv[])
   ADD ("key/stays-home", test_key_stays_home);
   ADD ("poller/cap-and-idle", test_poller);
   ADD ("poller/unauthorized", test_poller_unauthorized);
+  ADD ("poller/outage", test_poller_outage);
   g_test_add_func ("/core/client/key/never-logged", test_key_never_logged);
   g_test_add_func ("/core/client/insecure-base-url", test_insecure_urls);
   g_test_add_func ("/core/client/network-down", test_network_down);
