@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "ui-test-util.h"
+
 #include "clap-test-files.h"
 
 #include <string.h>
@@ -119,23 +121,6 @@ press (guint           keyval,
 
 /* Waiting ------------------------------------------------------------------- */
 
-static void
-wait_for (gboolean  (*cond) (gpointer),
-          gpointer    data,
-          guint       seconds,
-          const char *what)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
 #ifdef GDK_WINDOWING_X11
 static gboolean
 window_active (gpointer data)
@@ -171,7 +156,7 @@ press_to_move (Fixture         *fx,
   FocusMove move = { GTK_WINDOW (fx->window), gtk_window_get_focus (GTK_WINDOW (fx->window)) };
 
   press (keyval, modifiers);
-  wait_for (focus_moved, &move, 10, "the focus to move");
+  ui_test_wait_for (focus_moved, &move, 10, "the focus to move");
   return gtk_window_get_focus (GTK_WINDOW (fx->window));
 }
 
@@ -186,7 +171,7 @@ take_keyboard_focus (GtkWindow *window)
   /* With the server's time now: the X server ignores a focus request
    * older than the last focus change (a dialog that just closed). */
   gtk_window_present_with_time (window, gdk_x11_get_server_time (surface));
-  wait_for (window_active, window, 10, "the window to have the keyboard focus");
+  ui_test_wait_for (window_active, window, 10, "the window to have the keyboard focus");
 #endif
 }
 
@@ -195,17 +180,7 @@ take_keyboard_focus (GtkWindow *window)
 static ClapSession *
 make_session (Fixture *fx)
 {
-  g_autofree char *db = g_build_filename (fx->dir, "history.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ClapStore) store = clap_store_open (db, &error);
-  g_autoptr(ClapClient) client = clap_client_new (fx->base, "keyboard-key", &error);
-  ClapSession *session;
-
-  g_assert_no_error (error);
-  clap_client_set_retry_policy (client, 3, 20, 40);
-  session = clap_session_new (store, client, NULL);
-  clap_poller_set_interval (clap_session_get_poller (session), 50, 200);
-  return session;
+  return ui_test_session_new (fx->dir, fx->base, "keyboard-key");
 }
 
 static void
@@ -215,17 +190,14 @@ setup (Fixture       *fx,
   g_autoptr(GError) error = NULL;
 
   fx->dir = g_dir_make_tmp ("clap-keyboard-XXXXXX", NULL);
-  fx->sim = clap_sim_server_new ();
-  g_object_set (fx->sim, "pending-ms", 150, "processing-ms", 400, NULL);
-  g_assert_true (clap_sim_server_listen (fx->sim, 0, &error));
-  fx->base = clap_sim_server_dup_base_url (fx->sim);
+  fx->sim = ui_test_sim_new (150, 400, &fx->base);
 
   fx->window = clap_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (fx->window), 1100, 800);
   fx->session = make_session (fx);
   clap_window_set_session (fx->window, fx->session, FALSE);
   gtk_window_present (GTK_WINDOW (fx->window));
-  wait_for (widget_mapped, fx->window, 10, "the window to show");
+  ui_test_wait_for (widget_mapped, fx->window, 10, "the window to show");
 
   if (no_keyboard == NULL)
     take_keyboard_focus (GTK_WINDOW (fx->window));
@@ -296,7 +268,7 @@ make_two_takes (Fixture *fx)
   clap_request_set_prompt (request, "A blue whale");
   clap_composer_generate (fx->window->composer);
   g_assert_cmpuint (n_takes (fx), ==, 2);
-  wait_for (all_downloaded, fx, 60, "both takes to complete and download");
+  ui_test_wait_for (all_downloaded, fx, 60, "both takes to complete and download");
 }
 
 /* The row showing @task, if the list made one. */
@@ -745,12 +717,12 @@ test_generate_keys (Fixture       *fx,
   /* typed into the prompt */
   gtk_widget_grab_focus (prompt);
   type_text ("a red fox");
-  wait_for (prompt_is, &typed, 10, "the typed prompt");
+  ui_test_wait_for (prompt_is, &typed, 10, "the typed prompt");
 
   /* Ctrl+Return while typing */
   press (GDK_KEY_Return, GDK_CONTROL_MASK);
   count.n = 1;
-  wait_for (has_n_takes, &count, 10, "Ctrl+Return to send a take from the prompt");
+  ui_test_wait_for (has_n_takes, &count, 10, "Ctrl+Return to send a take from the prompt");
   {
     g_autoptr(ClapTask) task = g_list_model_get_item (G_LIST_MODEL (clap_session_get_store (fx->session)), 0);
     g_autofree char *text = prompt_text (fx);
@@ -763,17 +735,17 @@ test_generate_keys (Fixture       *fx,
   /* Ctrl+Enter on the keypad */
   press (GDK_KEY_KP_Enter, GDK_CONTROL_MASK);
   count.n = 2;
-  wait_for (has_n_takes, &count, 10, "Ctrl+KP_Enter to send a take");
+  ui_test_wait_for (has_n_takes, &count, 10, "Ctrl+KP_Enter to send a take");
 
   /* from the search entry (Ctrl+F puts the focus there) */
   press (GDK_KEY_f, GDK_CONTROL_MASK);
-  wait_for (search_has_focus, fx, 10, "Ctrl+F to put the focus in the search entry");
+  ui_test_wait_for (search_has_focus, fx, 10, "Ctrl+F to put the focus in the search entry");
   press (GDK_KEY_Return, GDK_CONTROL_MASK);
   count.n = 3;
-  wait_for (has_n_takes, &count, 10, "Ctrl+Return to send a take from the search entry");
+  ui_test_wait_for (has_n_takes, &count, 10, "Ctrl+Return to send a take from the search entry");
 
   /* from a take's button */
-  wait_for (all_downloaded, fx, 60, "the takes to complete");
+  ui_test_wait_for (all_downloaded, fx, 60, "the takes to complete");
   {
     ClapTaskRow *row = NULL;
 
@@ -785,13 +757,13 @@ test_generate_keys (Fixture       *fx,
   }
   press (GDK_KEY_Return, GDK_CONTROL_MASK);
   count.n = 4;
-  wait_for (has_n_takes, &count, 10, "Ctrl+Return to send a take from the list");
+  ui_test_wait_for (has_n_takes, &count, 10, "Ctrl+Return to send a take from the list");
 
   /* Return alone still breaks a line in the prompt, and sends nothing */
   gtk_widget_grab_focus (prompt);
   press (GDK_KEY_Return, 0);
   typed.text = "a red fox\n";
-  wait_for (prompt_is, &typed, 10, "Return to break the line");
+  ui_test_wait_for (prompt_is, &typed, 10, "Return to break the line");
   g_assert_cmpuint (n_takes (fx), ==, 4);
 }
 
@@ -925,8 +897,8 @@ test_list_and_preview (Fixture       *fx,
   /* Return: its preview plays */
   press (GDK_KEY_Return, 0);
   previewed.task = task_at (fx, 1 - entered);
-  wait_for (is_previewing, &previewed, 30, "Return to preview the other take");
-  wait_for (preview_revealed, fx, 10, "the preview to slide in");
+  ui_test_wait_for (is_previewing, &previewed, 30, "Return to preview the other take");
+  ui_test_wait_for (preview_revealed, fx, 10, "the preview to slide in");
 
   /* Space in the player: on the seek bar the player's own key, on the
    * play button the button's */
@@ -938,17 +910,17 @@ test_list_and_preview (Fixture       *fx,
   g_assert_true (GTK_IS_SCALE (focus));
   g_assert_true (inside (focus, player));
   press (GDK_KEY_space, 0);
-  wait_for (player_paused, player, 10, "Space on the seek bar to pause");
+  ui_test_wait_for (player_paused, player, 10, "Space on the seek bar to pause");
   focus = press_to_move (fx, GDK_KEY_Tab, GDK_SHIFT_MASK);
   g_assert_true (GTK_IS_BUTTON (focus) && inside (focus, player));
   press (GDK_KEY_space, 0);
-  wait_for (player_playing, player, 10, "Space on the play button to play");
+  ui_test_wait_for (player_playing, player, 10, "Space on the play button to play");
 
   /* Ctrl+S: the previewed clip goes to the download folder */
   g_settings_set_string (fx->window->settings, "download-folder", folder_path);
   g_assert_true (g_file_make_directory (folder, NULL, NULL));
   press (GDK_KEY_s, GDK_CONTROL_MASK);
-  wait_for (saved_in_folder, &saved, 10, "Ctrl+S to save the clip");
+  ui_test_wait_for (saved_in_folder, &saved, 10, "Ctrl+S to save the clip");
   g_assert_true (g_str_has_suffix (saved.name, entered == 0 ? "A red fox.mp4" : "A blue whale.mp4"));
   g_free (saved.name);
   g_settings_reset (fx->window->settings, "download-folder");
@@ -957,10 +929,10 @@ test_list_and_preview (Fixture       *fx,
    * takes Escape while it shows one), then the preview closes, and the
    * focus goes back to the takes */
   press (GDK_KEY_Escape, 0);
-  wait_for (toast_gone, fx, 10, "Escape to dismiss the toast");
+  ui_test_wait_for (toast_gone, fx, 10, "Escape to dismiss the toast");
   g_assert_true (gtk_revealer_get_reveal_child (fx->window->preview_revealer));
   press (GDK_KEY_Escape, 0);
-  wait_for (preview_closed, fx, 10, "Escape to close the preview");
+  ui_test_wait_for (preview_closed, fx, 10, "Escape to close the preview");
   g_assert_true (inside (gtk_window_get_focus (GTK_WINDOW (fx->window)),
                          fx->window->takes_view));
 }
@@ -990,19 +962,19 @@ test_search_keys (Fixture       *fx,
   /* the words typed at once after Ctrl+F are the search's */
   press (GDK_KEY_f, GDK_CONTROL_MASK);
   type_text ("fox");
-  wait_for (search_has_focus, fx, 10, "Ctrl+F to open the search");
-  wait_for (shown_count_is, &shown, 10, "the search to find the fox");
+  ui_test_wait_for (search_has_focus, fx, 10, "Ctrl+F to open the search");
+  ui_test_wait_for (shown_count_is, &shown, 10, "the search to find the fox");
 
   press (GDK_KEY_Escape, 0);
   shown.n = 2;
-  wait_for (shown_count_is, &shown, 10, "Escape to end the search");
+  ui_test_wait_for (shown_count_is, &shown, 10, "Escape to end the search");
   g_assert_false (gtk_search_bar_get_search_mode (fx->window->search_bar));
   g_assert_true (gtk_revealer_get_reveal_child (fx->window->preview_revealer));
   /* the focus left the search for the takes */
   g_assert_true (inside (gtk_window_get_focus (GTK_WINDOW (fx->window)), fx->window->takes_view));
 
   press (GDK_KEY_Escape, 0);
-  wait_for (preview_closed, fx, 10, "a second Escape to close the preview");
+  ui_test_wait_for (preview_closed, fx, 10, "a second Escape to close the preview");
 }
 
 static GtkWindow *
@@ -1045,17 +1017,17 @@ test_window_keys (Fixture       *fx,
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (fx->window)), "pasted words");
   gtk_widget_grab_focus (GTK_WIDGET (_clap_composer_get_prompt_view (fx->window->composer)));
   press (GDK_KEY_v, GDK_CONTROL_MASK);
-  wait_for (prompt_is, &typed, 10, "Ctrl+V to paste into the prompt");
+  ui_test_wait_for (prompt_is, &typed, 10, "Ctrl+V to paste into the prompt");
 
   /* Ctrl+, opens Preferences */
   press (GDK_KEY_comma, GDK_CONTROL_MASK);
-  wait_for (preferences_shown, NULL, 10, "Ctrl+, to open Preferences");
+  ui_test_wait_for (preferences_shown, NULL, 10, "Ctrl+, to open Preferences");
   gtk_window_close (find_toplevel (CLAP_TYPE_PREFERENCES));
   take_keyboard_focus (GTK_WINDOW (fx->window));
 
   /* Ctrl+? shows the shortcuts */
   press (GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
-  wait_for (shortcuts_shown, NULL, 10, "Ctrl+? to show the shortcuts");
+  ui_test_wait_for (shortcuts_shown, NULL, 10, "Ctrl+? to show the shortcuts");
   gtk_window_close (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
 }
 

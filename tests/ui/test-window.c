@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "ui-test-util.h"
+
 #include "clap-test-files.h"
 
 #include <string.h>
@@ -28,38 +30,11 @@ typedef struct {
 
 static ClapApplication *app;
 
-static void
-wait_for (gboolean  (*cond) (gpointer),
-          gpointer    data,
-          guint       seconds,
-          const char *what)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
 static ClapSession *
 make_session (Fixture    *fx,
               const char *key)
 {
-  g_autofree char *db = g_build_filename (fx->dir, "history.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ClapStore) store = clap_store_open (db, &error);
-  g_autoptr(ClapClient) client = clap_client_new (fx->base, key, &error);
-  ClapSession *session;
-
-  g_assert_no_error (error);
-  clap_client_set_retry_policy (client, 3, 20, 40);
-  session = clap_session_new (store, client, NULL);
-  clap_poller_set_interval (clap_session_get_poller (session), 50, 200);
-  return session;
+  return ui_test_session_new (fx->dir, fx->base, key);
 }
 
 static void
@@ -69,10 +44,7 @@ setup (Fixture       *fx,
   g_autoptr(GError) error = NULL;
 
   fx->dir = g_dir_make_tmp ("clap-ui-XXXXXX", NULL);
-  fx->sim = clap_sim_server_new ();
-  g_object_set (fx->sim, "pending-ms", 150, "processing-ms", 500, NULL);
-  g_assert_true (clap_sim_server_listen (fx->sim, 0, &error));
-  fx->base = clap_sim_server_dup_base_url (fx->sim);
+  fx->sim = ui_test_sim_new (150, 500, &fx->base);
 
   fx->window = clap_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (fx->window), 1100, 800);
@@ -210,10 +182,10 @@ test_generate_preview_save (Fixture       *fx,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (fx->window->takes_stack), ==, "list");
 
-  wait_for (is_downloaded, fx, 60, "the take to complete and download");
+  ui_test_wait_for (is_downloaded, fx, 60, "the take to complete and download");
   task = first_task (fx);
   g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_COMPLETED);
-  wait_for (label_shown, &completed, 10, "the row to say Completed");
+  ui_test_wait_for (label_shown, &completed, 10, "the row to say Completed");
 
   row = find_row (GTK_WIDGET (fx->window->takes_view));
   g_assert_nonnull (row);
@@ -222,7 +194,7 @@ test_generate_preview_save (Fixture       *fx,
   /* preview: the player plays, and frames of the clip's size arrive */
   uid = g_strdup (clap_task_get_uid (task));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.preview", "s", uid));
-  wait_for (player_shows_frame, fx->window, 30, "the player to show a frame");
+  ui_test_wait_for (player_shows_frame, fx->window, 30, "the player to show a frame");
   paintable = clap_player_get_paintable (fx->window->player);
   /* the simulator renders 16:9 clips at 320×180 */
   g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 320);
@@ -237,7 +209,7 @@ test_generate_preview_save (Fixture       *fx,
     g_autoptr(GFileEnumerator) e = NULL;
     LabelQuery toast = { GTK_WIDGET (fx->window), "Saved" };
 
-    wait_for (label_shown, &toast, 10, "the saved toast");
+    ui_test_wait_for (label_shown, &toast, 10, "the saved toast");
     e = g_file_enumerate_children (folder, G_FILE_ATTRIBUTE_STANDARD_NAME, 0, NULL, NULL);
     g_assert_nonnull (e);
     {
@@ -310,13 +282,13 @@ test_save_as (Fixture       *fx,
   clap_request_set_prompt (request, "A kite");
   clap_request_set_duration (request, 5);
   gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL);
-  wait_for (is_downloaded, fx, 60, "the take to download");
+  ui_test_wait_for (is_downloaded, fx, 60, "the take to download");
   task = first_task (fx);
 
   /* Save As… opens the file chooser; answer it as a person would */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.save-as", "s",
                                              clap_task_get_uid (task)));
-  wait_for (chooser_shown, NULL, 10, "the file chooser");
+  ui_test_wait_for (chooser_shown, NULL, 10, "the file chooser");
   chooser = find_toplevel_of_type (GTK_TYPE_FILE_CHOOSER_DIALOG);
   native = g_object_get_data (G_OBJECT (fx->window), "clap-save-chooser");
   g_assert_true (GTK_IS_FILE_CHOOSER_NATIVE (native));
@@ -324,14 +296,14 @@ test_save_as (Fixture       *fx,
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "my clip.mp4");
   {
     ChooserQuery q = { chooser, file };
-    wait_for (chooser_has_file, &q, 10, "the chooser to take the folder and name");
+    ui_test_wait_for (chooser_has_file, &q, 10, "the chooser to take the folder and name");
   }
   /* The chooser answers: in a sandbox the portal does this; here the
    * native dialog relays its fallback dialog's answer the same way. */
   gtk_native_dialog_hide (GTK_NATIVE_DIALOG (native));
   g_signal_emit_by_name (native, "response", GTK_RESPONSE_ACCEPT);
 
-  wait_for (file_exists, &exists, 10, "the saved copy");
+  ui_test_wait_for (file_exists, &exists, 10, "the saved copy");
   {
     g_autofree char *a = NULL, *b = NULL;
     gsize la = 0, lb = 0;
@@ -340,7 +312,7 @@ test_save_as (Fixture       *fx,
     /* the copy may still be being written: wait for the toast */
     {
       LabelQuery toast = { GTK_WIDGET (fx->window), "Saved" };
-      wait_for (label_shown, &toast, 10, "the saved toast");
+      ui_test_wait_for (label_shown, &toast, 10, "the saved toast");
     }
     g_assert_true (g_file_get_contents (target, &b, &lb, NULL));
     g_assert_cmpmem (a, la, b, lb);
@@ -362,9 +334,9 @@ test_balance_error (Fixture       *fx,
   clap_request_set_duration (request, 5);
   gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL);
 
-  wait_for (is_failed, fx, 30, "the take to fail");
-  wait_for (label_shown, &toast, 10, "a toast naming the balance");
-  wait_for (label_shown, &row_message, 10, "the row to explain the failure");
+  ui_test_wait_for (is_failed, fx, 30, "the take to fail");
+  ui_test_wait_for (label_shown, &toast, 10, "a toast naming the balance");
+  ui_test_wait_for (label_shown, &row_message, 10, "the row to explain the failure");
   g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_CREATE), ==, 1);
 }
 
@@ -493,13 +465,13 @@ test_compose_drop_generate (Fixture       *fx,
   g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
   g_value_unset (&value);
   g_assert_true (accepted);
-  wait_for (zone_has_image, composer, 20, "the dropped image to be checked and set");
+  ui_test_wait_for (zone_has_image, composer, 20, "the dropped image to be checked and set");
   g_assert_cmpstr (clap_request_get_image (request), ==, png);
 
   /* Ctrl+Enter */
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (_clap_composer_get_generate_button (composer))));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL));
-  wait_for (sim_completed, fx, 60, "the take to complete and download");
+  ui_test_wait_for (sim_completed, fx, 60, "the take to complete and download");
 
   /* the image went up once, then the take was created with its URL */
   g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_FILES), ==, 1);
@@ -601,7 +573,7 @@ test_notification (Fixture       *fx,
   clap_request_set_prompt (request, "A notified lighthouse");
   clap_request_set_duration (request, 5);
   gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL);
-  wait_for (is_downloaded, fx, 60, "the take to complete");
+  ui_test_wait_for (is_downloaded, fx, 60, "the take to complete");
   task = first_task (fx);
 
   if (gtk_window_is_active (GTK_WINDOW (fx->window)))
@@ -610,7 +582,7 @@ test_notification (Fixture       *fx,
     }
   else
     {
-      wait_for (notified, &shown, 10, "the notification");
+      ui_test_wait_for (notified, &shown, 10, "the notification");
       g_assert_cmpstr (shown.title, ==, "Take completed");
       g_assert_cmpstr (shown.body, ==, "A notified lighthouse");
       g_assert_cmpstr (shown.action, ==, "app.show-take");

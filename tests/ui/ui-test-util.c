@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "ui-test-util.h"
+
+ClapSimServer *
+ui_test_sim_new (guint   pending_ms,
+                 guint   processing_ms,
+                 char  **base_url)
+{
+  g_autoptr(GError) error = NULL;
+  ClapSimServer *sim = clap_sim_server_new ();
+
+  g_object_set (sim, "pending-ms", pending_ms, "processing-ms", processing_ms, NULL);
+  g_assert_true (clap_sim_server_listen (sim, 0, &error));
+  g_assert_no_error (error);
+  *base_url = clap_sim_server_dup_base_url (sim);
+  return sim;
+}
+
+/* Short retry delays and a quick poll keep the tests fast; the bounds are
+ * what the core tests check. */
+ClapSession *
+ui_test_session_new (const char *dir,
+                     const char *base_url,
+                     const char *key)
+{
+  g_autofree char *db = g_build_filename (dir, "history.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (db, &error);
+  g_autoptr(ClapClient) client = NULL;
+  ClapSession *session;
+
+  g_assert_no_error (error);
+  client = clap_client_new (base_url, key, &error);
+  g_assert_no_error (error);
+  clap_client_set_retry_policy (client, 3, 20, 40);
+  session = clap_session_new (store, client, NULL);
+  clap_poller_set_interval (clap_session_get_poller (session), 50, 200);
+  return session;
+}
+
+void
+ui_test_wait_for (gboolean   (*cond) (gpointer),
+                  gpointer     data,
+                  guint        seconds,
+                  const char  *what)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "clap-session.h"
+#include "clap-sim-server.h"
+
+G_BEGIN_DECLS
+
+/* What the window tests share: an in-process simulator on a fast clock, a
+ * session on a history in @dir that talks to it, and a wait with a deadline
+ * that iterates the main context (never a fixed sleep). */
+ClapSimServer *ui_test_sim_new     (guint        pending_ms,
+                                    guint        processing_ms,
+                                    char       **base_url);
+ClapSession   *ui_test_session_new (const char  *dir,
+                                    const char  *base_url,
+                                    const char  *key);
+void           ui_test_wait_for    (gboolean   (*cond) (gpointer),
+                                    gpointer     data,
+                                    guint        seconds,
+                                    const char  *what);
+
+G_END_DECLS
