@@ -11,6 +11,7 @@
 
 #include "clap-catalog.h"
 #include "clap-input-zone-private.h"
+#include "clap-util-private.h"
 #include "clap-media.h"
 #include "clap-request.h"
 #include "clap-thumbnailer.h"
@@ -106,19 +107,6 @@ clap_input_zone_new (ClapInputKind kind)
 }
 
 /* State shown ------------------------------------------------------------- */
-
-/* g_set_str () is GLib 2.76. */
-static gboolean
-replace_str (char       **field,
-             const char  *value)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
 
 static void
 set_error (ClapInputZone *self,
@@ -1126,7 +1114,7 @@ clap_input_zone_set_title (ClapInputZone *self,
 {
   g_return_if_fail (CLAP_IS_INPUT_ZONE (self));
 
-  if (replace_str (&self->title, title))
+  if (_clap_replace_string (&self->title, title))
     {
       update_texts (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
@@ -1147,7 +1135,7 @@ clap_input_zone_set_hint (ClapInputZone *self,
 {
   g_return_if_fail (CLAP_IS_INPUT_ZONE (self));
 
-  if (replace_str (&self->hint, hint))
+  if (_clap_replace_string (&self->hint, hint))
     {
       update_texts (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HINT]);
