@@ -977,30 +977,16 @@ test_search_keys (Fixture       *fx,
   ui_test_wait_for (preview_closed, fx, 10, "a second Escape to close the preview");
 }
 
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
-        return window;
-    }
-  return NULL;
-}
-
 static gboolean
 preferences_shown (gpointer data)
 {
-  return find_toplevel (CLAP_TYPE_PREFERENCES) != NULL;
+  return ui_test_find_toplevel (CLAP_TYPE_PREFERENCES) != NULL;
 }
 
 static gboolean
 shortcuts_shown (gpointer data)
 {
-  return find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW) != NULL;
+  return ui_test_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW) != NULL;
 }
 
 /* The other accelerators, pressed: Ctrl+, Ctrl+? and Ctrl+V in a text. */
@@ -1022,19 +1008,18 @@ test_window_keys (Fixture       *fx,
   /* Ctrl+, opens Preferences */
   press (GDK_KEY_comma, GDK_CONTROL_MASK);
   ui_test_wait_for (preferences_shown, NULL, 10, "Ctrl+, to open Preferences");
-  gtk_window_close (find_toplevel (CLAP_TYPE_PREFERENCES));
+  gtk_window_close (ui_test_find_toplevel (CLAP_TYPE_PREFERENCES));
   take_keyboard_focus (GTK_WINDOW (fx->window));
 
   /* Ctrl+? shows the shortcuts */
   press (GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
   ui_test_wait_for (shortcuts_shown, NULL, 10, "Ctrl+? to show the shortcuts");
-  gtk_window_close (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
+  gtk_window_close (ui_test_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
 }
 
 int
 main (int argc, char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = g_dir_make_tmp ("clap-keyboard-data-XXXXXX", NULL);
   int status;
 
@@ -1043,10 +1028,7 @@ main (int argc, char *argv[])
   adw_init ();
   load_keyboard ();
 
-  app = clap_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  app = ui_test_app_new ();
 
 #define ADD(path, func) g_test_add ("/ui/keyboard/" path, Fixture, NULL, setup, func, teardown)
   g_test_add_func ("/ui/keyboard/accelerators", test_accelerators);

@@ -227,24 +227,10 @@ test_generate_preview_save (Fixture       *fx,
   g_assert_false (clap_player_get_playing (fx->window->player));
 }
 
-static GtkWindow *
-find_toplevel_of_type (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
-        return window;
-    }
-  return NULL;
-}
-
 static gboolean
 chooser_shown (gpointer data)
 {
-  return find_toplevel_of_type (GTK_TYPE_FILE_CHOOSER_DIALOG) != NULL;
+  return ui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG) != NULL;
 }
 
 typedef struct {
@@ -289,7 +275,7 @@ test_save_as (Fixture       *fx,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.save-as", "s",
                                              clap_task_get_uid (task)));
   ui_test_wait_for (chooser_shown, NULL, 10, "the file chooser");
-  chooser = find_toplevel_of_type (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  chooser = ui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
   native = g_object_get_data (G_OBJECT (fx->window), "clap-save-chooser");
   g_assert_true (GTK_IS_FILE_CHOOSER_NATIVE (native));
   g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (native), folder, NULL));
@@ -606,7 +592,6 @@ test_notification (Fixture       *fx,
 int
 main (int argc, char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *data_dir = g_dir_make_tmp ("clap-ui-data-XXXXXX", NULL);
   int status;
 
@@ -614,10 +599,7 @@ main (int argc, char *argv[])
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-  app = clap_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  app = ui_test_app_new ();
 
 #define ADD(path, func) g_test_add ("/ui/window/" path, Fixture, NULL, setup, func, teardown)
   ADD ("generate-preview-save", test_generate_preview_save);

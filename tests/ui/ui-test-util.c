@@ -56,3 +56,32 @@ ui_test_wait_for (gboolean   (*cond) (gpointer),
       g_usleep (1000);
     }
 }
+
+/* The application, registered as start-up would, without activating it:
+ * the tests give its windows their own sessions. */
+ClapApplication *
+ui_test_app_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  ClapApplication *app = clap_application_new ();
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  return app;
+}
+
+/* The first toplevel of @type (a dialog, the shortcuts window…), or NULL. */
+GtkWindow *
+ui_test_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return window;
+    }
+  return NULL;
+}

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <gtk/gtk.h>
+
+#include "clap-application.h"
 #include "clap-session.h"
 #include "clap-sim-server.h"
 
@@ -19,5 +22,8 @@ void           ui_test_wait_for    (gboolean   (*cond) (gpointer),
                                     gpointer     data,
                                     guint        seconds,
                                     const char  *what);
+
+ClapApplication *ui_test_app_new          (void);
+GtkWindow       *ui_test_find_toplevel    (GType        type);
 
 G_END_DECLS
