@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmarks of the application, each against a reference in the same run.
 
-  bench/app.py [BUILD_DIR] [--idle-seconds N]
+  bench/app.py [BUILD_DIR] [--idle-seconds N] [--only SECTION,...]
 
 Runs itself under xvfb-run and a private session bus when no display is set.
 
@@ -25,10 +25,17 @@ import tempfile
 import time
 import urllib.request
 
-args = [a for a in sys.argv[1:] if not a.startswith("--")]
-idle_seconds = 60
-if "--idle-seconds" in sys.argv:
-    idle_seconds = int(sys.argv[sys.argv.index("--idle-seconds") + 1])
+
+def option(name, default):
+    if name in sys.argv:
+        return sys.argv[sys.argv.index(name) + 1]
+    return default
+
+
+idle_seconds = int(option("--idle-seconds", 60))
+sections = option("--only", "startup,history,stall,idle").split(",")
+args = [a for i, a in enumerate(sys.argv[1:])
+        if not a.startswith("--") and not sys.argv[i].startswith("--")]
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 build = os.path.abspath(args[0] if args else os.path.join(top, "_build"))
@@ -76,9 +83,7 @@ def sim_stats(url):
         return json.load(r)["data"]
 
 
-tmp = tempfile.mkdtemp(prefix="clap-bench-")
-try:
-    # startup ---------------------------------------------------------------
+def startup():
     hist1k = os.path.join(tmp, "h1k")
     os.makedirs(hist1k)
     run([bench, "populate", hist1k, "1000"])
@@ -94,7 +99,8 @@ try:
     print(f"startup: bare AdwApplicationWindow {b:.0f} ms, Clapboard with 1,000 takes {o:.0f} ms "
           f"to the first frame (ratio {o / b:.2f}, goal <= 1.5), {l:.0f} ms until the rows show")
 
-    # history ---------------------------------------------------------------
+
+def history():
     hist10k = os.path.join(tmp, "h10k")
     empty = os.path.join(tmp, "empty")
     os.makedirs(hist10k)
@@ -111,7 +117,8 @@ try:
           f"resident memory added {statistics.median(added):.1f} MB over an empty history "
           f"(goal < 20)")
 
-    # stall -----------------------------------------------------------------
+
+def stall():
     blob = os.path.join(tmp, "result.mp4")
     with open(blob, "wb") as f:
         f.write(os.urandom(40 * 1000 * 1000))
@@ -129,7 +136,8 @@ try:
         slow.terminate()
         fast.terminate()
 
-    # idle ------------------------------------------------------------------
+
+def idle():
     sim, url = start_sim("--pending-ms", "100000000")
     try:
         out = run([bench, "idle", url, str(idle_seconds), "0"])
@@ -147,5 +155,11 @@ try:
               f"{queries / seconds:.1f}/s (ceiling 100 / 3 s = 33.3/s, then backing off)")
     finally:
         sim.terminate()
+
+
+tmp = tempfile.mkdtemp(prefix="clap-bench-")
+try:
+    for name in sections:
+        {"startup": startup, "history": history, "stall": stall, "idle": idle}[name]()
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

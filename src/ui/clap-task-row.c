@@ -22,6 +22,7 @@ struct _ClapTaskRow
   GMenu      *menu;
   GtkWidget  *context_menu;
   guint       tick_id;
+  const char *named_state;
 
   GtkWidget  *box;
   GtkBox     *info_box;
@@ -86,6 +87,25 @@ started_ms (ClapTask *task)
                                                : clap_task_get_submit_time (task);
 }
 
+/* The list's cell (our parent) is what a screen reader lands on: it is
+ * named after the prompt and the state in a word, not the ticking time. */
+static void
+update_cell_name (ClapTaskRow *self,
+                  const char  *state)
+{
+  GtkWidget *cell = gtk_widget_get_parent (GTK_WIDGET (self));
+  const char *prompt = clap_task_get_prompt (self->task);
+  g_autofree char *name = NULL;
+
+  if (cell == NULL || state == self->named_state)
+    return;
+
+  self->named_state = state;
+  /* Translators: how a take is announced: its prompt, then its state */
+  name = g_strdup_printf (_("%s, %s"), prompt && *prompt ? prompt : _("(No prompt)"), state);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
 static void
 update_state (ClapTaskRow *self)
 {
@@ -95,22 +115,27 @@ update_state (ClapTaskRow *self)
   g_autofree char *elapsed = format_duration (now - started_ms (task));
   g_autofree char *text = NULL;
   const char *tooltip = NULL;
+  const char *word = "";
   gboolean busy;
 
   switch (state)
     {
     case CLAP_TASK_STATE_SUBMITTING:
       text = g_strdup (_("Submitting…"));
+      word = _("Submitting");
       break;
     case CLAP_TASK_STATE_PENDING:
       text = g_strdup_printf (_("Queued · %s"), elapsed);
       tooltip = _("Most takes are done in about 2½ minutes, 9 in 10 within 8 minutes.");
+      word = _("Queued");
       break;
     case CLAP_TASK_STATE_PROCESSING:
       text = g_strdup_printf (_("Generating · %s"), elapsed);
       tooltip = _("Most takes are done in about 2½ minutes, 9 in 10 within 8 minutes.");
+      word = _("Generating");
       break;
     case CLAP_TASK_STATE_COMPLETED:
+      word = _("Completed");
       {
         g_autofree char *took = clap_task_get_complete_time (task) > 0
                                 ? format_duration (clap_task_get_complete_time (task) - started_ms (task))
@@ -138,15 +163,18 @@ update_state (ClapTaskRow *self)
       break;
     case CLAP_TASK_STATE_FAILED:
       text = g_strdup (_("Failed · not charged"));
+      word = _("Failed");
       break;
     case CLAP_TASK_STATE_INTERRUPTED:
-      text = g_strdup (_("Submission interrupted"));
+      word = _("Submission interrupted");
+      text = g_strdup (word);
       break;
     default:
       text = g_strdup ("");
     }
 
   gtk_label_set_label (self->state_label, text);
+  update_cell_name (self, word);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), tooltip);
 
   busy = state == CLAP_TASK_STATE_SUBMITTING || clap_task_state_is_active (state) ||
@@ -215,7 +243,7 @@ update_thumbnail (ClapTaskRow *self)
     clap_thumbnailer_request (task);
 }
 
-/* Rows are many (the list keeps about 200 alive) and most never show a
+/* Rows are many (the list keeps about 30 alive) and most never show a
  * message, a download bar or a retry button: those are made when needed. */
 static GtkLabel *
 ensure_message_label (ClapTaskRow *self)
@@ -428,6 +456,7 @@ clap_task_row_set_task (ClapTaskRow *self,
     g_signal_handlers_disconnect_by_data (self->task, self);
 
   g_set_object (&self->task, task);
+  self->named_state = NULL;
 
   if (task == NULL)
     {

@@ -38,7 +38,7 @@ struct _ClapWindow
   GtkDropDown          *state_filter;
   GtkStack             *takes_stack;
   GtkSpinner           *loading_spinner;
-  GtkListView          *takes_view;
+  GtkGridView          *takes_view;
 };
 
 ClapTask *_clap_window_find_task        (ClapWindow *self,

@@ -246,7 +246,7 @@ clap_window_preview (ClapWindow *self,
 }
 
 static void
-on_list_activate (GtkListView *view,
+on_list_activate (GtkGridView *view,
                   guint        position,
                   ClapWindow  *self)
 {
@@ -434,8 +434,8 @@ clap_window_init (ClapWindow *self)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
   selection = gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->filtered)));
-  gtk_list_view_set_model (self->takes_view, GTK_SELECTION_MODEL (selection));
-  gtk_list_view_set_factory (self->takes_view, factory);
+  gtk_grid_view_set_model (self->takes_view, GTK_SELECTION_MODEL (selection));
+  gtk_grid_view_set_factory (self->takes_view, factory);
   g_object_unref (selection);
   g_signal_connect (self->takes_view, "activate", G_CALLBACK (on_list_activate), self);
 

@@ -561,6 +561,9 @@ def run(session, kb, focus, audit):
         return None
 
     row = wait_for('a take saying Completed', completed_row, 120)
+    # A screen reader lands on the row: it is named after the prompt and state
+    wait_for('the take to be named after its prompt and state',
+             lambda: safe(lambda: row.name, '') == words + ', Completed', 10)
     log('# the take: %s' % ' | '.join(t for t in labels_under(row) if t))
 
     preview = find(row, pyatspi.ROLE_PUSH_BUTTON, name='Preview')
