@@ -284,6 +284,9 @@ tick (gpointer user_data)
 
   if (last_tick != 0 && now - last_tick > worst_gap)
     worst_gap = now - last_tick;
+  if (last_tick != 0 && now - last_tick > 20000 && g_getenv ("BENCH_TRACE"))
+    g_printerr ("gap %.1f ms wall, %.1f ms cpu at %.3f s\n", (now - last_tick) / 1000.0,
+                (cpu - last_cpu) / 1000.0, now / 1e6);
   if (last_cpu != 0 && cpu - last_cpu > worst_cpu)
     worst_cpu = cpu - last_cpu;
   last_tick = now;

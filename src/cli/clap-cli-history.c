@@ -219,6 +219,16 @@ clap_cli_resume (ClapCli  *cli,
   g_signal_connect (cli->session, "task-finished", G_CALLBACK (on_finished), &r);
   g_signal_connect (cli->session, "error", G_CALLBACK (on_error), &r);
   clap_session_resume (cli->session);
+  if (clap_session_get_n_elsewhere (cli->session) > 0)
+    {
+      guint elsewhere = clap_session_get_n_elsewhere (cli->session);
+
+      g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                               "%u take is followed by another Clapboard that is running; "
+                               "it is left to it.\n",
+                               "%u takes are followed by another Clapboard that is running; "
+                               "they are left to it.\n", elsewhere), elsewhere);
+    }
 
   r.check_id = g_timeout_add (100, check_done, &r);
   exit_code = clap_cli_run_loop (cli);

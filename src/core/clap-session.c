@@ -44,6 +44,9 @@ struct _ClapSession
   guint64       cache_max_bytes;  /* 0: unbounded */
   guint         cache_max_days;
   gboolean      evicting;
+
+  GHashTable   *elsewhere;        /* ClapTask set: another live process follows them */
+  guint         elsewhere_id;
 };
 
 G_DEFINE_FINAL_TYPE (ClapSession, clap_session, G_TYPE_OBJECT)
@@ -57,6 +60,8 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void start_downloads (ClapSession *self);
+static void resume_task     (ClapSession *self,
+                             ClapTask    *task);
 
 static void
 emit_error (ClapSession  *self,
@@ -111,6 +116,9 @@ clap_session_dispose (GObject *object)
         g_cancellable_cancel (cancellable);
     }
   g_queue_clear_full (&self->download_queue, g_object_unref);
+  g_clear_handle_id (&self->elsewhere_id, g_source_remove);
+  if (self->elsewhere != NULL)
+    g_hash_table_remove_all (self->elsewhere);
   if (self->poller != NULL)
     g_signal_handlers_disconnect_by_data (self->poller, self);
   if (self->store != NULL)
@@ -130,6 +138,7 @@ clap_session_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->downloading, g_hash_table_unref);
   g_clear_pointer (&self->download_retries, g_hash_table_unref);
+  g_clear_pointer (&self->elsewhere, g_hash_table_unref);
   g_free (self->results_dir);
   g_free (self->callback_url);
 
@@ -161,6 +170,7 @@ clap_session_init (ClapSession *self)
   self->cancellable = g_cancellable_new ();
   self->downloading = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
   self->download_retries = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->elsewhere = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->max_downloads = 2;
 }
 
@@ -192,6 +202,7 @@ clap_session_new (ClapStore  *store,
   g_signal_connect (self->poller, "task-finished", G_CALLBACK (on_task_finished), self);
   g_signal_connect (self->poller, "error", G_CALLBACK (on_poll_error), self);
   g_signal_connect (self->store, "write-failed", G_CALLBACK (on_write_failed), self);
+  g_signal_connect_swapped (self->store, "changed-elsewhere", G_CALLBACK (resume_task), self);
 
   return self;
 }
@@ -684,6 +695,7 @@ clap_session_retry (ClapSession *self,
   g_ptr_array_add (submit->tasks, g_object_ref (task));
 
   _clap_task_set_owner (task, _clap_process_token ());
+  _clap_task_begin_attempt (task);
   clap_task_set_state (task, CLAP_TASK_STATE_SUBMITTING);
   clap_task_set_fail_message (task, NULL);
   clap_task_set_error_message (task, NULL);
@@ -691,6 +703,103 @@ clap_session_retry (ClapSession *self,
 
   /* The SUBMITTING state is on disk before the request leaves. */
   clap_store_save_async (self->store, task, self->cancellable, retry_saved, submit);
+}
+
+/* Whether another process that is still running submitted @task: the
+ * window and clapboard-cli share the history, and each follows its own. */
+static gboolean
+followed_elsewhere (ClapTask *task)
+{
+  const char *owner = _clap_task_get_owner (task);
+
+  return owner != NULL && g_strcmp0 (owner, _clap_process_token ()) != 0 &&
+         _clap_process_token_is_alive (owner);
+}
+
+static gboolean
+check_elsewhere (gpointer user_data)
+{
+  ClapSession *self = user_data;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  ClapTask *task;
+
+  g_hash_table_iter_init (&iter, self->elsewhere);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &task, NULL))
+    if (!followed_elsewhere (task))
+      {
+        g_ptr_array_add (gone, g_object_ref (task));
+        g_hash_table_iter_remove (&iter);
+      }
+
+  if (g_hash_table_size (self->elsewhere) == 0)
+    self->elsewhere_id = 0;
+
+  /* Their process ended (or crashed) before them: this one takes over. */
+  for (guint i = 0; i < gone->len; i++)
+    resume_task (self, g_ptr_array_index (gone, i));
+
+  return self->elsewhere_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Picks up @task where it stands: at start-up, or when another process
+ * wrote it. A take another running process submitted is left to it, and
+ * taken over if that process ends first. */
+static void
+resume_task (ClapSession *self,
+             ClapTask    *task)
+{
+  ClapTaskState state = clap_task_get_state (task);
+  gboolean unfinished = state == CLAP_TASK_STATE_SUBMITTING || clap_task_state_is_active (state) ||
+                        clap_task_needs_download (task);
+
+  if (unfinished && followed_elsewhere (task))
+    {
+      g_hash_table_add (self->elsewhere, g_object_ref (task));
+      if (self->elsewhere_id == 0)
+        {
+          self->elsewhere_id = g_timeout_add_seconds (5, check_elsewhere, self);
+          g_source_set_name_by_id (self->elsewhere_id, "[clap-session] followed elsewhere");
+        }
+      return;
+    }
+  g_hash_table_remove (self->elsewhere, task);
+
+  switch (state)
+    {
+    case CLAP_TASK_STATE_SUBMITTING:
+      /* Its submitter is gone (a crash, kill -9): it may have been sent.
+       * A submission this process is making is left alone. */
+      if (!_clap_process_token_is_alive (_clap_task_get_owner (task)))
+        {
+          clap_task_set_state (task, CLAP_TASK_STATE_INTERRUPTED);
+          clap_task_set_fail_message (task, interrupted_message ());
+        }
+      break;
+
+    case CLAP_TASK_STATE_PENDING:
+    case CLAP_TASK_STATE_PROCESSING:
+      clap_poller_add (self->poller, task);
+      break;
+
+    case CLAP_TASK_STATE_COMPLETED:
+      if (clap_task_needs_download (task))
+        clap_session_download (self, task);
+      else if (clap_task_get_local_file (task) != NULL &&
+               !g_file_test (clap_task_get_local_file (task), G_FILE_TEST_EXISTS) &&
+               clap_task_get_result_url (task) != NULL)
+        {
+          /* The cached file is gone (cleaned by hand): fetch it again. */
+          clap_task_set_local_file (task, NULL);
+          clap_session_download (self, task);
+        }
+      break;
+
+    case CLAP_TASK_STATE_FAILED:
+    case CLAP_TASK_STATE_INTERRUPTED:
+    default:
+      break;
+    }
 }
 
 /* Picks up every take that was not final when the last run ended. */
@@ -706,43 +815,16 @@ clap_session_resume (ClapSession *self)
     {
       g_autoptr(ClapTask) task = g_list_model_get_item (G_LIST_MODEL (self->store), i);
 
-      switch (clap_task_get_state (task))
-        {
-        case CLAP_TASK_STATE_SUBMITTING:
-          /* Its submitter is gone (a crash, kill -9): it may have been sent.
-           * A submission this process or another live one is making is
-           * left alone (the window and clapboard-cli share the history). */
-          if (!_clap_process_token_is_alive (_clap_task_get_owner (task)))
-            {
-              clap_task_set_state (task, CLAP_TASK_STATE_INTERRUPTED);
-              clap_task_set_fail_message (task, interrupted_message ());
-            }
-          break;
-
-        case CLAP_TASK_STATE_PENDING:
-        case CLAP_TASK_STATE_PROCESSING:
-          clap_poller_add (self->poller, task);
-          break;
-
-        case CLAP_TASK_STATE_COMPLETED:
-          if (clap_task_needs_download (task))
-            clap_session_download (self, task);
-          else if (clap_task_get_local_file (task) != NULL &&
-                   !g_file_test (clap_task_get_local_file (task), G_FILE_TEST_EXISTS) &&
-                   clap_task_get_result_url (task) != NULL)
-            {
-              /* The cached file is gone (cleaned by hand): fetch it again. */
-              clap_task_set_local_file (task, NULL);
-              clap_session_download (self, task);
-            }
-          break;
-
-        case CLAP_TASK_STATE_FAILED:
-        case CLAP_TASK_STATE_INTERRUPTED:
-        default:
-          break;
-        }
+      resume_task (self, task);
     }
+}
+
+/* Takes another running Clapboard follows, which this session leaves to it. */
+guint
+clap_session_get_n_elsewhere (ClapSession *self)
+{
+  g_return_val_if_fail (CLAP_IS_SESSION (self), 0);
+  return g_hash_table_size (self->elsewhere);
 }
 
 /* Downloads ---------------------------------------------------------------- */
@@ -894,6 +976,17 @@ start_one (ClapSession *self,
                                                                   : clap_task_get_uid (task));
   download->path = g_build_filename (self->results_dir, name, NULL);
   file = g_file_new_for_path (download->path);
+
+  /* Only a finished download is renamed there: another process (sharing
+   * the history) fetched it already. */
+  if (g_file_test (download->path, G_FILE_TEST_IS_REGULAR))
+    {
+      clap_task_set_error_message (task, NULL);
+      clap_task_set_local_file (task, download->path);
+      download_free (download);
+      g_object_unref (cancellable);
+      return;
+    }
 
   g_hash_table_insert (self->downloading, g_object_ref (task), cancellable);
   g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),

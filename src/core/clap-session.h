@@ -38,6 +38,7 @@ gboolean     clap_session_can_retry         (ClapSession  *self,
 void         clap_session_retry             (ClapSession  *self,
                                              ClapTask     *task);
 void         clap_session_resume            (ClapSession  *self);
+guint        clap_session_get_n_elsewhere   (ClapSession  *self);
 void         clap_session_download          (ClapSession  *self,
                                              ClapTask     *task);
 void         clap_session_remove            (ClapSession  *self,

@@ -10,6 +10,7 @@
 
 #include "clap-store.h"
 #include "clap-task-private.h"
+#include "clap-util-private.h"
 
 /* The history of takes: a GListModel (newest first) of ClapTask, kept in
  * SQLite. A take is money, so:
@@ -21,11 +22,15 @@
  * - the database is in WAL mode with full syncs, and every write is an
  *   idempotent upsert of the whole row keyed by the take's uid, so a crash
  *   at any point leaves either the old or the new row, never half of one;
+ * - the window and clapboard-cli share the history: a process never writes
+ *   an older version of a take over what another one wrote (a later
+ *   attempt wins, then the version that came further), and each process
+ *   takes in what the others write, as it happens;
  * - a failed write (a full disk) is reported and retried with the next
  *   change; the take in memory loses nothing.
  */
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 G_DEFINE_QUARK (clap-store-error-quark, clap_store_error)
 
@@ -58,6 +63,11 @@ struct _ClapStore
   sqlite3      *reader;     /* the main thread's, for settings read on demand */
   GMainContext *context;
 
+  GFileMonitor *monitor;    /* the history's folder: other processes write */
+  guint         refresh_id;
+  gint64        last_stamp; /* the newest change taken in */
+  gboolean      importing;
+
   GMutex        lock;       /* guards the counters below */
   GCond         drained;
   guint         pending;
@@ -72,6 +82,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ClapStore, clap_store, G_TYPE_OBJECT,
 
 enum {
   WRITE_FAILED,
+  CHANGED_ELSEWHERE,
   N_SIGNALS
 };
 
@@ -115,11 +126,25 @@ static const char *const schema_v3[] = {
   NULL
 };
 
+/* Version 4: several processes, one history. Each write says which
+ * process made it (writer), of which submission (attempt), how far the take
+ * had come (progress, see _clap_task_record_progress()) and when, in the
+ * order of all writes (stamp). */
+static const char *const schema_v4[] = {
+  "ALTER TABLE takes ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE takes ADD COLUMN progress INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE takes ADD COLUMN writer TEXT",
+  "ALTER TABLE takes ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0",
+  "CREATE INDEX takes_stamp ON takes (stamp)",
+  NULL
+};
+
 /* Each entry brings the schema from version i to i + 1. */
 static const char *const *const migrations[] = {
   schema_v1,
   schema_v2,
   schema_v3,
+  schema_v4,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -300,7 +325,13 @@ set_write_error (sqlite3  *db,
                  _("The history could not be written: %s"), sqlite3_errmsg (db));
 }
 
-static gboolean
+typedef enum {
+  WRITTEN,
+  OVERTAKEN,  /* another process had written a newer version: left alone */
+  NOT_WRITTEN,
+} WriteResult;
+
+static WriteResult
 write_upsert (sqlite3               *db,
               const ClapTaskRecord  *r,
               GError               **error)
@@ -308,12 +339,18 @@ write_upsert (sqlite3               *db,
   static const char sql[] =
     "INSERT INTO takes (uid, task_id, state, model, prompt, settings, submit_time, create_time,"
     " complete_time, result_urls, thumbnail_url, local_file, thumbnail_file, fail_message,"
-    " error_message, cost, saved_time, evicted_time, owner)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+    " error_message, cost, saved_time, evicted_time, owner, attempt, progress, writer, stamp)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+    " ?20, ?21, ?22, (SELECT IFNULL (MAX (stamp), 0) + 1 FROM takes))"
     " ON CONFLICT (uid) DO UPDATE SET task_id = ?2, state = ?3, model = ?4, prompt = ?5,"
     " settings = COALESCE (?6, settings), submit_time = ?7, create_time = ?8, complete_time = ?9, result_urls = ?10,"
     " thumbnail_url = ?11, local_file = ?12, thumbnail_file = ?13, fail_message = ?14,"
-    " error_message = ?15, cost = ?16, saved_time = ?17, evicted_time = ?18, owner = ?19";
+    " error_message = ?15, cost = ?16, saved_time = ?17, evicted_time = ?18, owner = ?19,"
+    " attempt = ?20, progress = ?21, writer = ?22,"
+    " stamp = (SELECT IFNULL (MAX (stamp), 0) + 1 FROM takes)"
+    /* Another process's newer version of the take stays. */
+    " WHERE takes.writer IS ?22 OR ?20 > takes.attempt"
+    " OR (?20 = takes.attempt AND ?21 >= takes.progress)";
   g_autofree char *urls = urls_to_json (r->result_urls);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -340,6 +377,9 @@ write_upsert (sqlite3               *db,
       sqlite3_bind_int64 (stmt, 17, r->saved_time);
       sqlite3_bind_int64 (stmt, 18, r->evicted_time);
       bind_text (stmt, 19, r->owner);
+      sqlite3_bind_int64 (stmt, 20, r->attempt);
+      sqlite3_bind_int (stmt, 21, _clap_task_record_progress (r));
+      bind_text (stmt, 22, _clap_process_token ());
       rc = sqlite3_step (stmt);
     }
   sqlite3_finalize (stmt);
@@ -347,9 +387,9 @@ write_upsert (sqlite3               *db,
   if (rc != SQLITE_DONE)
     {
       set_write_error (db, error);
-      return FALSE;
+      return NOT_WRITTEN;
     }
-  return TRUE;
+  return sqlite3_changes (db) > 0 ? WRITTEN : OVERTAKEN;
 }
 
 static gboolean
@@ -442,7 +482,21 @@ writer_thread (gpointer user_data)
         }
 
       if (op->kind == OP_UPSERT)
-        ok = write_upsert (self->db, &op->record, &error);
+        {
+          WriteResult written = write_upsert (self->db, &op->record, &error);
+
+          ok = written != NOT_WRITTEN;
+          /* What must be on disk before money is spent is not there. */
+          if (written == OVERTAKEN && op->task != NULL)
+            {
+              ok = FALSE;
+              g_set_error (&error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_CHANGED,
+                           _("Another Clapboard changed this take at the same time; "
+                             "nothing was sent."));
+            }
+          else if (written == OVERTAKEN)
+            g_debug ("Another process wrote a newer version of take %s", op->record.uid);
+        }
       else if (op->kind == OP_DELETE)
         ok = write_delete (self->db, op->record.uid, &error);
 
@@ -544,15 +598,19 @@ on_task_notify (ClapTask   *task,
   if (g_str_equal (pspec->name, "progress"))
     return;
 
+  if (g_str_equal (pspec->name, "task-id") && clap_task_get_task_id (task) != NULL)
+    g_hash_table_replace (self->by_task_id, g_strdup (clap_task_get_task_id (task)), task);
+
+  /* What another process wrote is on disk already. */
+  if (self->importing)
+    return;
+
   g_hash_table_add (self->dirty, g_object_ref (task));
   if (self->flush_id == 0)
     {
       self->flush_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, flush_idle, self, NULL);
       g_source_set_name_by_id (self->flush_id, "[clap-store] flush");
     }
-
-  if (g_str_equal (pspec->name, "task-id") && clap_task_get_task_id (task) != NULL)
-    g_hash_table_replace (self->by_task_id, g_strdup (clap_task_get_task_id (task)), task);
 }
 
 static const char *
@@ -560,6 +618,23 @@ column_text (sqlite3_stmt *stmt,
              int           column)
 {
   return (const char *) sqlite3_column_text (stmt, column);
+}
+
+/* The main thread's own connection, for reads: a take's settings, what
+ * other processes wrote. In WAL mode a reader never waits for a writer. */
+static sqlite3 *
+get_reader (ClapStore *self)
+{
+  if (self->reader == NULL)
+    {
+      if (sqlite3_open_v2 (self->path, &self->reader, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        {
+          g_clear_pointer (&self->reader, sqlite3_close);
+          return NULL;
+        }
+      sqlite3_busy_timeout (self->reader, 2000);
+    }
+  return self->reader;
 }
 
 static char *
@@ -570,14 +645,9 @@ load_settings (ClapTask *task,
   sqlite3_stmt *stmt = NULL;
   char *json = NULL;
 
-  if (self->reader == NULL &&
-      sqlite3_open_v2 (self->path, &self->reader, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-    {
-      g_clear_pointer (&self->reader, sqlite3_close);
-      return NULL;
-    }
+  if (get_reader (self) == NULL)
+    return NULL;
 
-  sqlite3_busy_timeout (self->reader, 2000);
   if (sqlite3_prepare_v2 (self->reader, "SELECT settings FROM takes WHERE uid = ?1", -1, &stmt,
                           NULL) == SQLITE_OK)
     {
@@ -602,6 +672,11 @@ static void
 clap_store_dispose (GObject *object)
 {
   ClapStore *self = (ClapStore *) object;
+
+  if (self->monitor != NULL)
+    g_file_monitor_cancel (self->monitor);
+  g_clear_object (&self->monitor);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
 
   if (self->writer != NULL)
     {
@@ -658,6 +733,12 @@ clap_store_class_init (ClapStoreClass *klass)
   signals[WRITE_FAILED] =
     g_signal_new ("write-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+
+  /* Another process (clapboard-cli, say) added the take, or wrote a newer
+   * version of it, which the take now holds. */
+  signals[CHANGED_ELSEWHERE] =
+    g_signal_new ("changed-elsewhere", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CLAP_TYPE_TASK);
 }
 
 static void
@@ -714,20 +795,54 @@ clap_store_get_default_path (void)
   return g_build_filename (g_get_user_data_dir (), "clapboard", "history.db", NULL);
 }
 
-/* Reads every take, newest first. Runs in whichever thread opens the store. */
+/* The columns a take is read from (its settings are read when needed),
+ * then who wrote it and when. */
+#define TAKE_COLUMNS \
+  "id, uid, task_id, state, model, prompt, submit_time, create_time, complete_time," \
+  " result_urls, thumbnail_url, local_file, thumbnail_file, fail_message, error_message," \
+  " cost, saved_time, evicted_time, owner, attempt, writer, stamp"
+
+static void
+read_record (sqlite3_stmt   *stmt,
+             ClapTaskRecord *r)
+{
+  r->row_id = sqlite3_column_int64 (stmt, 0);
+  r->uid = g_strdup (column_text (stmt, 1));
+  r->task_id = g_strdup (column_text (stmt, 2));
+  if (!clap_task_state_from_string (column_text (stmt, 3), &r->state))
+    r->state = CLAP_TASK_STATE_INTERRUPTED;
+  r->model = g_strdup (column_text (stmt, 4));
+  r->prompt = g_strdup (column_text (stmt, 5));
+  r->submit_time = sqlite3_column_int64 (stmt, 6);
+  r->create_time = sqlite3_column_int64 (stmt, 7);
+  r->complete_time = sqlite3_column_int64 (stmt, 8);
+  r->result_urls = urls_from_json (column_text (stmt, 9));
+  r->thumbnail_url = g_strdup (column_text (stmt, 10));
+  r->local_file = g_strdup (column_text (stmt, 11));
+  r->thumbnail_file = g_strdup (column_text (stmt, 12));
+  r->fail_message = g_strdup (column_text (stmt, 13));
+  r->error_message = g_strdup (column_text (stmt, 14));
+  r->cost = sqlite3_column_int64 (stmt, 15);
+  r->saved_time = sqlite3_column_int64 (stmt, 16);
+  r->evicted_time = sqlite3_column_int64 (stmt, 17);
+  r->owner = g_strdup (column_text (stmt, 18));
+  r->attempt = sqlite3_column_int64 (stmt, 19);
+}
+
+/* Reads every take, newest first, and the stamp of the last write. Runs in
+ * whichever thread opens the store. */
 static GPtrArray *
 load_tasks (sqlite3  *db,
+            gint64   *last_stamp,
             GError  **error)
 {
   static const char sql[] =
-    "SELECT id, uid, task_id, state, model, prompt, NULL, submit_time, create_time,"
-    " complete_time, result_urls, thumbnail_url, local_file, thumbnail_file, fail_message,"
-    " error_message, cost, saved_time, evicted_time, owner FROM takes"
-    " ORDER BY submit_time DESC, id DESC";
+    "SELECT " TAKE_COLUMNS " FROM takes ORDER BY submit_time DESC, id DESC";
   g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
   sqlite3_stmt *stmt = NULL;
   int rc;
 
+  *last_stamp = 0;
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
       g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
@@ -739,28 +854,8 @@ load_tasks (sqlite3  *db,
     {
       ClapTaskRecord r = { 0 };
 
-      r.row_id = sqlite3_column_int64 (stmt, 0);
-      r.uid = g_strdup (column_text (stmt, 1));
-      r.task_id = g_strdup (column_text (stmt, 2));
-      if (!clap_task_state_from_string (column_text (stmt, 3), &r.state))
-        r.state = CLAP_TASK_STATE_INTERRUPTED;
-      r.model = g_strdup (column_text (stmt, 4));
-      r.prompt = g_strdup (column_text (stmt, 5));
-      r.settings_json = g_strdup (column_text (stmt, 6));
-      r.submit_time = sqlite3_column_int64 (stmt, 7);
-      r.create_time = sqlite3_column_int64 (stmt, 8);
-      r.complete_time = sqlite3_column_int64 (stmt, 9);
-      r.result_urls = urls_from_json (column_text (stmt, 10));
-      r.thumbnail_url = g_strdup (column_text (stmt, 11));
-      r.local_file = g_strdup (column_text (stmt, 12));
-      r.thumbnail_file = g_strdup (column_text (stmt, 13));
-      r.fail_message = g_strdup (column_text (stmt, 14));
-      r.error_message = g_strdup (column_text (stmt, 15));
-      r.cost = sqlite3_column_int64 (stmt, 16);
-      r.saved_time = sqlite3_column_int64 (stmt, 17);
-      r.evicted_time = sqlite3_column_int64 (stmt, 18);
-      r.owner = g_strdup (column_text (stmt, 19));
-
+      read_record (stmt, &r);
+      *last_stamp = MAX (*last_stamp, sqlite3_column_int64 (stmt, 21));
       if (r.uid != NULL)
         g_ptr_array_add (tasks, _clap_task_new_from_record (&r));
       _clap_task_record_clear (&r);
@@ -783,13 +878,14 @@ open_store (const char  *path,
             GError     **error)
 {
   g_autoptr(ClapStore) self = NULL;
+  gint64 last_stamp;
   sqlite3 *db;
 
   db = open_database (path, error);
   if (db == NULL)
     return NULL;
 
-  *loaded = load_tasks (db, error);
+  *loaded = load_tasks (db, &last_stamp, error);
   if (*loaded == NULL)
     {
       sqlite3_close (db);
@@ -799,7 +895,113 @@ open_store (const char  *path,
   self = g_object_new (CLAP_TYPE_STORE, NULL);
   self->path = g_strdup (path);
   self->db = db;
+  self->last_stamp = last_stamp;
   return g_steal_pointer (&self);
+}
+
+/* A take another process added: in its place, newest first. */
+static void
+insert_task (ClapStore *self,
+             ClapTask  *task)
+{
+  guint position = 0;
+
+  while (position < self->items->len &&
+         clap_task_get_submit_time (g_ptr_array_index (self->items, position)) >
+         clap_task_get_submit_time (task))
+    position++;
+
+  _clap_task_set_settings_loader (task, load_settings, self);
+  g_ptr_array_insert (self->items, position, g_object_ref (task));
+  watch_task (self, task);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
+}
+
+/* Takes in what other processes wrote since the last look: new takes, and
+ * newer versions of known ones. A take removed elsewhere stays here. */
+static void
+refresh (ClapStore *self)
+{
+  static const char sql[] =
+    "SELECT " TAKE_COLUMNS " FROM takes WHERE stamp > ?1 ORDER BY stamp";
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt = NULL;
+
+  if (get_reader (self) == NULL ||
+      sqlite3_prepare_v2 (self->reader, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return;
+
+  sqlite3_bind_int64 (stmt, 1, self->last_stamp);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      ClapTaskRecord r = { 0 };
+      ClapTaskRecord ours = { 0 };
+      ClapTask *task;
+
+      self->last_stamp = MAX (self->last_stamp, sqlite3_column_int64 (stmt, 21));
+      if (g_strcmp0 (column_text (stmt, 20), _clap_process_token ()) == 0 ||
+          column_text (stmt, 1) == NULL)
+        continue;
+
+      read_record (stmt, &r);
+      task = clap_store_find_by_uid (self, r.uid);
+      if (task == NULL)
+        {
+          g_autoptr(ClapTask) added = _clap_task_new_from_record (&r);
+
+          insert_task (self, added);
+          g_ptr_array_add (changed, g_steal_pointer (&added));
+        }
+      else
+        {
+          /* Ours may be newer still: then it is written over theirs. */
+          _clap_task_snapshot (task, &ours);
+          if (r.attempt > ours.attempt ||
+              (r.attempt == ours.attempt &&
+               _clap_task_record_progress (&r) >= _clap_task_record_progress (&ours)))
+            {
+              self->importing = TRUE;
+              _clap_task_apply_record (task, &r);
+              self->importing = FALSE;
+              g_ptr_array_add (changed, g_object_ref (task));
+            }
+        }
+      _clap_task_record_clear (&r);
+      _clap_task_record_clear (&ours);
+    }
+  sqlite3_finalize (stmt);
+
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (self, signals[CHANGED_ELSEWHERE], 0, g_ptr_array_index (changed, i));
+}
+
+static gboolean
+refresh_cb (gpointer user_data)
+{
+  ClapStore *self = user_data;
+
+  self->refresh_id = 0;
+  refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A commit of any process reaches the write-ahead log: look a moment later,
+ * once for a burst of writes. */
+static void
+on_folder_changed (GFileMonitor      *monitor,
+                   GFile             *file,
+                   GFile             *other,
+                   GFileMonitorEvent  event,
+                   ClapStore         *self)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *ours = g_path_get_basename (self->path);
+
+  if (!g_str_has_prefix (name, ours) || self->refresh_id != 0)
+    return;
+
+  self->refresh_id = g_timeout_add (100, refresh_cb, self);
+  g_source_set_name_by_id (self->refresh_id, "[clap-store] refresh");
 }
 
 static void
@@ -907,6 +1109,32 @@ clap_store_get_path (ClapStore *self)
 {
   g_return_val_if_fail (CLAP_IS_STORE (self), NULL);
   return self->path;
+}
+
+/* From now on, takes in what other processes write to the history as they
+ * write it, and says so with ::changed-elsewhere. The application does; a
+ * command-line run minds its own takes. */
+void
+clap_store_watch (ClapStore *self)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(GFile) folder = NULL;
+
+  g_return_if_fail (CLAP_IS_STORE (self));
+
+  if (self->monitor != NULL)
+    return;
+
+  dir = g_path_get_dirname (self->path);
+  folder = g_file_new_for_path (dir);
+  /* Without a monitor the history still works; it only learns what other
+   * processes wrote at the next start. */
+  self->monitor = g_file_monitor_directory (folder, G_FILE_MONITOR_NONE, NULL, NULL);
+  if (self->monitor != NULL)
+    g_signal_connect_object (self->monitor, "changed", G_CALLBACK (on_folder_changed), self, 0);
+
+  /* What was written between the load and now. */
+  refresh (self);
 }
 
 /* Adds @task at the top of the history and completes once its row is

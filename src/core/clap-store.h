@@ -13,6 +13,7 @@ typedef enum {
   CLAP_STORE_ERROR_OPEN,
   CLAP_STORE_ERROR_TOO_NEW,   /* written by a newer Clapboard */
   CLAP_STORE_ERROR_WRITE,
+  CLAP_STORE_ERROR_CHANGED,   /* another process wrote a newer version */
 } ClapStoreError;
 
 #define CLAP_TYPE_STORE (clap_store_get_type ())
@@ -30,6 +31,7 @@ void        clap_store_open_async        (const char          *path,
 ClapStore  *clap_store_open_finish       (GAsyncResult        *result,
                                           GError             **error);
 const char *clap_store_get_path          (ClapStore           *self);
+void        clap_store_watch             (ClapStore           *self);
 
 void        clap_store_add_async         (ClapStore           *self,
                                           ClapTask            *task,

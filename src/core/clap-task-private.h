@@ -28,6 +28,7 @@ typedef struct {
   ClapPrice      cost;
   gint64         saved_time;
   gint64         evicted_time;
+  gint64         attempt;   /* submissions made of it; "Send Again" adds one */
 } ClapTaskRecord;
 
 /* Returns the take's settings JSON (a new string) or NULL. */
@@ -40,9 +41,14 @@ void      _clap_task_set_settings_loader (ClapTask               *self,
 const char *_clap_task_get_owner    (ClapTask       *self);
 void      _clap_task_set_owner       (ClapTask       *self,
                                       const char     *owner);
+gint64    _clap_task_get_attempt     (ClapTask       *self);
+void      _clap_task_begin_attempt   (ClapTask       *self);
 void      _clap_task_record_clear    (ClapTaskRecord *record);
+int       _clap_task_record_progress (const ClapTaskRecord *record);
 void      _clap_task_snapshot        (ClapTask       *self,
                                       ClapTaskRecord *record);
 ClapTask *_clap_task_new_from_record (ClapTaskRecord *record);
+void      _clap_task_apply_record    (ClapTask       *self,
+                                      const ClapTaskRecord *record);
 
 G_END_DECLS

@@ -41,6 +41,7 @@ struct _ClapTask
   double         progress;
   gint64         saved_time;
   gint64         evicted_time;
+  gint64         attempt;
 };
 
 G_DEFINE_FINAL_TYPE (ClapTask, clap_task, G_TYPE_OBJECT)
@@ -640,6 +641,7 @@ _clap_task_snapshot (ClapTask       *self,
   record->cost = self->cost;
   record->saved_time = self->saved_time;
   record->evicted_time = self->evicted_time;
+  record->attempt = self->attempt;
 }
 
 /* A take as the history kept it; takes ownership of @record's strings. */
@@ -669,8 +671,60 @@ _clap_task_new_from_record (ClapTaskRecord *record)
   self->cost = record->cost;
   self->saved_time = record->saved_time;
   self->evicted_time = record->evicted_time;
+  self->attempt = record->attempt;
 
   return self;
+}
+
+/* How far a take has come, as the history compares two versions of it
+ * (the SQL of clap-store.c says the same): a submission, then its outcome,
+ * then its video on disk. */
+int
+_clap_task_record_progress (const ClapTaskRecord *record)
+{
+  switch (record->state)
+    {
+    case CLAP_TASK_STATE_SUBMITTING:
+      return 0;
+    case CLAP_TASK_STATE_INTERRUPTED:
+      return 1;
+    case CLAP_TASK_STATE_PENDING:
+      return 2;
+    case CLAP_TASK_STATE_PROCESSING:
+      return 3;
+    case CLAP_TASK_STATE_FAILED:
+      return 4;
+    case CLAP_TASK_STATE_COMPLETED:
+      return record->local_file != NULL || record->evicted_time > 0 ? 5 : 4;
+    default:
+      return 0;
+    }
+}
+
+/* Takes what another process wrote of the take, notifying each change. */
+void
+_clap_task_apply_record (ClapTask             *self,
+                         const ClapTaskRecord *record)
+{
+  g_return_if_fail (g_strcmp0 (self->uid, record->uid) == 0);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  _clap_task_set_owner (self, record->owner);
+  self->attempt = record->attempt;
+  clap_task_set_task_id (self, record->task_id);
+  clap_task_set_create_time (self, record->create_time);
+  clap_task_set_complete_time (self, record->complete_time);
+  clap_task_set_result_urls (self, (const char * const *) record->result_urls);
+  clap_task_set_thumbnail_url (self, record->thumbnail_url);
+  clap_task_set_local_file (self, record->local_file);
+  clap_task_set_thumbnail_file (self, record->thumbnail_file);
+  clap_task_set_fail_message (self, record->fail_message);
+  clap_task_set_error_message (self, record->error_message);
+  clap_task_set_cost (self, record->cost);
+  clap_task_set_saved_time (self, record->saved_time);
+  clap_task_set_evicted_time (self, record->evicted_time);
+  clap_task_set_state (self, record->state);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /* Settings of a take loaded from the history are read from it on first use:
@@ -696,6 +750,19 @@ void
 _clap_task_set_owner (ClapTask   *self,
                       const char *owner)
 {
-  g_free (self->owner);
-  self->owner = g_strdup (owner);
+  _clap_replace_string (&self->owner, owner);
+}
+
+/* Each submission of a take counts: when two processes wrote different
+ * versions of it, the later attempt wins, then the one that came further. */
+gint64
+_clap_task_get_attempt (ClapTask *self)
+{
+  return self->attempt;
+}
+
+void
+_clap_task_begin_attempt (ClapTask *self)
+{
+  self->attempt++;
 }

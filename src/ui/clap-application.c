@@ -293,7 +293,11 @@ set_session (ClapApplication *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 
   if (session != NULL)
-    clap_session_resume (session);
+    {
+      clap_session_resume (session);
+      /* clapboard-cli may write to the same history while the window is open */
+      clap_store_watch (clap_session_get_store (session));
+    }
 }
 
 void
