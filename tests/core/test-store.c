@@ -262,6 +262,55 @@ test_open_async (Fixture       *fx,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (loaded)), ==, 50);
 }
 
+/* A history written by the previous version (schema 3) opens, migrated,
+ * with every take, and takes new writes. */
+static void
+test_migrate_from_3 (Fixture       *fx,
+                     gconstpointer  data)
+{
+  static const char v3[] =
+    "CREATE TABLE takes (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, task_id TEXT,"
+    " state TEXT NOT NULL, model TEXT, prompt TEXT, settings TEXT,"
+    " submit_time INTEGER NOT NULL DEFAULT 0, create_time INTEGER NOT NULL DEFAULT 0,"
+    " complete_time INTEGER NOT NULL DEFAULT 0, result_urls TEXT, thumbnail_url TEXT,"
+    " local_file TEXT, thumbnail_file TEXT, fail_message TEXT, error_message TEXT,"
+    " cost INTEGER NOT NULL DEFAULT 0, saved_time INTEGER NOT NULL DEFAULT 0,"
+    " evicted_time INTEGER NOT NULL DEFAULT 0, owner TEXT);"
+    "CREATE INDEX takes_task_id ON takes (task_id);"
+    "INSERT INTO takes (uid, task_id, state, model, prompt, submit_time, local_file, cost)"
+    " VALUES ('old-take', 'cl-old', 'completed', 'kling-v3', 'from version 3', 7,"
+    " '/clips/old.mp4', 3165);"
+    "PRAGMA user_version=3;";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = NULL;
+  g_autoptr(ClapStore) again = NULL;
+  sqlite3 *db = NULL;
+  g_autofree char *dir = g_path_get_dirname (fx->path);
+  ClapTask *task;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (fx->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, v3, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = clap_store_open (fx->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  task = clap_store_find_by_task_id (store, "cl-old");
+  g_assert_nonnull (task);
+  g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_COMPLETED);
+  g_assert_cmpstr (clap_task_get_local_file (task), ==, "/clips/old.mp4");
+  g_assert_cmpint (clap_task_get_cost (task), ==, 3165);
+
+  clap_task_set_saved_time (task, 42);
+  g_assert_true (clap_store_flush (store, &error));
+  g_clear_object (&store);
+
+  again = clap_store_open (fx->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (clap_task_get_saved_time (clap_store_find_by_uid (again, "old-take")), ==, 42);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -273,6 +322,7 @@ main (int argc, char *argv[])
   ADD ("remove", test_remove);
   ADD ("writes-coalesce", test_writes_coalesce);
   ADD ("too-new", test_too_new);
+  ADD ("migrate-from-3", test_migrate_from_3);
   ADD ("open-async", test_open_async);
 
   return g_test_run ();
