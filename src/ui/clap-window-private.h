@@ -25,6 +25,7 @@ struct _ClapWindow
   AdwToastOverlay      *toast_overlay;
   AdwWindowTitle       *window_title;
   GtkWidget            *demo_badge;
+  gboolean              demo;
   GtkRevealer          *demo_banner;
   GtkButton            *enter_key_button;
   ClapSplitView        *split_view;

@@ -166,6 +166,20 @@ on_generate (ClapComposer *composer,
   gtk_adjustment_set_value (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->takes_view)), 0);
 }
 
+/* A narrow header has no room for the badge beside the title (it would
+ * cut "Clapboard" short); the banner under it still says demo mode. */
+#define BADGE_MIN_WIDTH 480
+
+static void
+update_demo_badge (ClapWindow *self)
+{
+  int width, height;
+
+  /* GTK 4.8 writes both */
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  gtk_widget_set_visible (self->demo_badge, self->demo && (width <= 0 || width >= BADGE_MIN_WIDTH));
+}
+
 /* Shows the takes of @session; NULL while it is being opened. */
 void
 clap_window_set_session (ClapWindow  *self,
@@ -183,7 +197,8 @@ clap_window_set_session (ClapWindow  *self,
   clap_window_preview (self, NULL);
   g_set_object (&self->session, session);
 
-  gtk_widget_set_visible (self->demo_badge, demo);
+  self->demo = demo;
+  update_demo_badge (self);
   gtk_revealer_set_reveal_child (self->demo_banner, demo);
   adw_window_title_set_subtitle (self->window_title,
                                  demo ? _("Simulated takes, free of charge") : NULL);
@@ -448,6 +463,8 @@ clap_window_init (ClapWindow *self)
                             G_CALLBACK (on_search_mode_changed), self);
 
   g_signal_connect (self->composer, "generate", G_CALLBACK (on_generate), self);
+  /* GTK keeps the default size up to date as the window is resized */
+  g_signal_connect_swapped (self, "notify::default-width", G_CALLBACK (update_demo_badge), self);
   clap_composer_set_settings (self->composer, self->settings);
 
   update_stack (self);

@@ -478,6 +478,13 @@ test_demo_badge (Fixture       *fx,
   g_assert_true (gtk_widget_get_visible (fx->window->demo_badge));
   g_assert_true (gtk_revealer_get_reveal_child (fx->window->demo_banner));
 
+  /* a phone-narrow window keeps the header for the title; the banner says it */
+  gtk_window_set_default_size (GTK_WINDOW (fx->window), 360, 700);
+  g_assert_false (gtk_widget_get_visible (fx->window->demo_badge));
+  g_assert_true (gtk_revealer_get_reveal_child (fx->window->demo_banner));
+  gtk_window_set_default_size (GTK_WINDOW (fx->window), 1000, 700);
+  g_assert_true (gtk_widget_get_visible (fx->window->demo_badge));
+
   clap_window_set_session (fx->window, session, FALSE);
   g_assert_false (gtk_widget_get_visible (fx->window->demo_badge));
 }
