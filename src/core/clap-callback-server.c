@@ -20,7 +20,11 @@
  *
  * Bodies are read chunk by chunk and never more than
  * CLAP_CALLBACK_SERVER_MAX_BODY is kept, whatever the path: libsoup would
- * otherwise hold any body whole in memory before a handler sees it.
+ * otherwise hold any body whole in memory before a handler sees it. And a
+ * sender cannot hold the receiver open: each request (from its first byte,
+ * or from the end of the last one on a kept-alive connection) has
+ * DEFAULT_REQUEST_TIMEOUT_MS to arrive whole, and no more than
+ * MAX_CONNECTIONS are served at once; past those the connection is shut.
  */
 
 /* A refused body is still read and thrown away, so that the sender gets its
@@ -32,6 +36,10 @@
 
 #define INCOMING_KEY "clap-callback-incoming"
 
+/* The service sends one small POST a take; a few at once is plenty. */
+#define MAX_CONNECTIONS 16
+#define DEFAULT_REQUEST_TIMEOUT_MS (10 * 1000)
+
 struct _ClapCallbackServer
 {
   GObject      parent_instance;
@@ -41,6 +49,8 @@ struct _ClapCallbackServer
   char        *address;
   GPtrArray   *to_cut;     /* SoupServerMessage, paused mid-body */
   guint        cut_id;
+  GHashTable  *live;       /* SoupServerMessage → its deadline (GSource) */
+  guint        timeout_ms;
   guint        n_accepted;
   guint        n_refused;
 };
@@ -260,12 +270,72 @@ server_handler (SoupServer        *server,
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "OK\n", 3);
 }
 
+/* Ends a request's connection at once: libsoup's next read or write on it
+ * fails, and it drops the message and the connection itself. */
+static void
+shut (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket != NULL)
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  g_debug ("A request took too long to arrive; closing its connection");
+  shut (msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+request_started_cb (SoupServer         *server,
+                    SoupServerMessage  *msg,
+                    ClapCallbackServer *self)
+{
+  GSource *deadline;
+
+  if (g_hash_table_size (self->live) >= MAX_CONNECTIONS)
+    {
+      g_debug ("%d connections already: closing a new one", MAX_CONNECTIONS);
+      shut (msg);
+      self->n_refused++;
+      g_signal_emit (self, signals[HANDLED], 0, SOUP_STATUS_SERVICE_UNAVAILABLE);
+      return;
+    }
+
+  deadline = g_timeout_source_new (self->timeout_ms);
+  g_source_set_callback (deadline, deadline_cb, msg, NULL);
+  g_source_set_static_name (deadline, "[clap-callback-server] deadline");
+  g_source_attach (deadline, NULL);
+  g_hash_table_insert (self->live, msg, deadline);
+}
+
+static void
+request_ended_cb (SoupServer         *server,
+                  SoupServerMessage  *msg,
+                  ClapCallbackServer *self)
+{
+  g_hash_table_remove (self->live, msg);
+}
+
 static void
 request_finished_cb (SoupServer         *server,
                      SoupServerMessage  *msg,
                      ClapCallbackServer *self)
 {
+  request_ended_cb (server, msg, self);
   count (self, soup_server_message_get_status (msg));
+}
+
+static void
+drop_deadline (gpointer data)
+{
+  g_source_destroy (data);
+  g_source_unref (data);
 }
 
 static void
@@ -285,6 +355,7 @@ clap_callback_server_finalize (GObject *object)
   ClapCallbackServer *self = CLAP_CALLBACK_SERVER (object);
 
   g_clear_pointer (&self->to_cut, g_ptr_array_unref);
+  g_clear_pointer (&self->live, g_hash_table_unref);
 
   G_OBJECT_CLASS (clap_callback_server_parent_class)->finalize (object);
 }
@@ -308,6 +379,17 @@ static void
 clap_callback_server_init (ClapCallbackServer *self)
 {
   self->to_cut = g_ptr_array_new_with_free_func (g_object_unref);
+  self->live = g_hash_table_new_full (NULL, NULL, NULL, drop_deadline);
+  self->timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+/* How long a request may take to arrive whole (10 s unless set). */
+void
+clap_callback_server_set_request_timeout (ClapCallbackServer *self,
+                                          guint               timeout_ms)
+{
+  g_return_if_fail (CLAP_IS_CALLBACK_SERVER (self));
+  self->timeout_ms = MAX (timeout_ms, 1);
 }
 
 /* A receiver whose callbacks hint @session. It listens once asked to. */
@@ -406,7 +488,9 @@ clap_callback_server_listen (ClapCallbackServer  *self,
    * only, and every path must have its body limited. */
   soup_server_add_early_handler (self->soup, "/", early_handler, self, NULL);
   soup_server_add_handler (self->soup, "/", server_handler, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_ended_cb), self);
 
   if (!soup_server_listen (self->soup, G_SOCKET_ADDRESS (socket_address), 0, &local_error))
     {
@@ -446,6 +530,8 @@ clap_callback_server_stop (ClapCallbackServer *self)
   g_clear_handle_id (&self->cut_id, g_source_remove);
   if (self->to_cut != NULL)
     g_ptr_array_set_size (self->to_cut, 0);
+  if (self->live != NULL)
+    g_hash_table_remove_all (self->live);
   g_clear_pointer (&self->address, g_free);
 }
 

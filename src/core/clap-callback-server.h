@@ -30,6 +30,8 @@ gboolean            clap_callback_server_listen         (ClapCallbackServer  *se
                                                          const char          *address,
                                                          GError             **error);
 void                clap_callback_server_stop           (ClapCallbackServer  *self);
+void                clap_callback_server_set_request_timeout (ClapCallbackServer *self,
+                                                              guint               timeout_ms);
 gboolean            clap_callback_server_is_listening   (ClapCallbackServer  *self);
 const char         *clap_callback_server_get_address    (ClapCallbackServer  *self);
 char               *clap_callback_server_dup_url        (ClapCallbackServer  *self);

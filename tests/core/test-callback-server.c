@@ -708,6 +708,101 @@ test_addresses (Fixture       *fx,
     }
 }
 
+typedef struct {
+  GSocketConnection *connection;
+  char               buffer[256];
+  Read               read;
+  gint64             closed_us;
+} Slow;
+
+static void
+slow_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Slow *one = user_data;
+
+  one->closed_us = g_get_monotonic_time ();
+  read_cb (source, result, &one->read);
+}
+
+static gboolean
+all_read (Fixture  *fx,
+          gpointer  data)
+{
+  GPtrArray *slow = data;
+
+  for (guint i = 0; i < slow->len; i++)
+    if (!((Slow *) g_ptr_array_index (slow, i))->read.done)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+slow_free (Slow *one)
+{
+  g_clear_object (&one->connection);
+  g_clear_error (&one->read.error);
+  g_free (one);
+}
+
+/* Senders that open connections and trickle, or send nothing: each gets a
+ * deadline, those past the cap are shut at once, and a real callback gets
+ * through afterwards. */
+static void
+test_slow_senders_cut_off (Fixture       *fx,
+                           gconstpointer  data)
+{
+  g_autoptr(GUri) uri = g_uri_parse (fx->url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GPtrArray) slow = g_ptr_array_new_with_free_func ((GDestroyNotify) slow_free);
+  g_autoptr(GError) error = NULL;
+  const char *head = "POST /callback HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  gint64 start = g_get_monotonic_time ();
+  guint n_early = 0;
+
+  clap_callback_server_set_request_timeout (fx->receiver, 500);
+
+  for (guint i = 0; i < 24; i++)
+    {
+      Slow *one = g_new0 (Slow, 1);
+
+      one->connection = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                         g_uri_get_port (uri), NULL, &error);
+      g_assert_no_error (error);
+      /* half the headers, never the rest */
+      if (i % 2 == 0)
+        g_assert_true (g_output_stream_write_all (
+          g_io_stream_get_output_stream (G_IO_STREAM (one->connection)), head, strlen (head),
+          NULL, NULL, &error));
+      g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (one->connection)),
+                                 one->buffer, sizeof one->buffer - 1, G_PRIORITY_DEFAULT, NULL,
+                                 slow_read_cb, one);
+      g_ptr_array_add (slow, one);
+      spin (10);
+    }
+
+  wait_for (fx, all_read, slow);
+
+  /* every one was closed, without a byte of answer; 8 past the cap of 16
+   * before their deadline, the others at it */
+  for (guint i = 0; i < slow->len; i++)
+    {
+      Slow *one = g_ptr_array_index (slow, i);
+
+      g_assert_cmpint (one->read.n, <=, 0);
+      if (one->closed_us - start < 450 * 1000)
+        n_early++;
+    }
+  g_test_message ("%u closed before the deadline", n_early);
+  g_assert_cmpuint (n_early, >=, 8);
+  g_assert_cmpuint (n_early, <, slow->len);
+
+  /* the receiver still answers */
+  g_assert_cmpuint (post (fx, "application/json", "{\"code\":200,\"data\":{\"taskId\":\"cl-none\"}}"),
+                    ==, SOUP_STATUS_NOT_FOUND);
+}
+
 /* Every session sends the receiver's URL as given; NULL sends none. */
 static void
 test_session_callback_url (Fixture       *fx,
@@ -750,6 +845,7 @@ main (int argc, char *argv[])
   ADD ("busy-port", test_busy_port);
   ADD ("addresses", test_addresses);
   ADD ("session-callback-url", test_session_callback_url);
+  ADD ("slow-senders-cut-off", test_slow_senders_cut_off);
 
   return g_test_run ();
 }
