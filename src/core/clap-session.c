@@ -1043,6 +1043,7 @@ clap_session_remove (ClapSession *self,
   if (g_queue_remove (&self->download_queue, task))
     g_object_unref (task);
   clap_poller_remove (self->poller, task);
+  g_hash_table_remove (self->elsewhere, task);
 
   files[0] = clap_task_get_local_file (task);
   files[1] = clap_task_get_thumbnail_file (task);

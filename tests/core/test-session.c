@@ -370,6 +370,7 @@ test_live_submission_left_alone (Fixture       *fx,
   g_autoptr(ClapTask) theirs = clap_task_new_for_request (request);
   g_autoptr(ClapTask) ours = clap_task_new_for_request (request);
   g_autoptr(ClapTask) orphan = clap_task_new_for_request (request);
+  g_autoptr(ClapTask) removed = clap_task_new_for_request (request);
   ClapStore *store = clap_session_get_store (session);
 
   other = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sleep", "60", NULL);
@@ -378,6 +379,7 @@ test_live_submission_left_alone (Fixture       *fx,
   g_assert_nonnull (token);
 
   _clap_task_set_owner (theirs, token);
+  _clap_task_set_owner (removed, token);
   _clap_task_set_owner (ours, _clap_process_token ());
   /* an owner that is a pid reused by another process is not the owner */
   {
@@ -389,8 +391,13 @@ test_live_submission_left_alone (Fixture       *fx,
   clap_store_add_async (store, theirs, NULL, NULL, NULL);
   clap_store_add_async (store, ours, NULL, NULL, NULL);
   clap_store_add_async (store, orphan, NULL, NULL, NULL);
+  clap_store_add_async (store, removed, NULL, NULL, NULL);
 
   clap_session_resume (session);
+  g_assert_cmpuint (clap_session_get_n_elsewhere (session), ==, 2);
+  /* a take removed from the history is nobody's to take over */
+  clap_session_remove (session, removed);
+  g_assert_cmpuint (clap_session_get_n_elsewhere (session), ==, 1);
   g_assert_cmpint (clap_task_get_state (theirs), ==, CLAP_TASK_STATE_SUBMITTING);
   g_assert_cmpint (clap_task_get_state (ours), ==, CLAP_TASK_STATE_SUBMITTING);
   g_assert_cmpint (clap_task_get_state (orphan), ==, CLAP_TASK_STATE_INTERRUPTED);
@@ -400,6 +407,8 @@ test_live_submission_left_alone (Fixture       *fx,
   g_assert_true (g_subprocess_wait (other, NULL, NULL));
   clap_session_resume (session);
   g_assert_cmpint (clap_task_get_state (theirs), ==, CLAP_TASK_STATE_INTERRUPTED);
+  g_assert_cmpuint (clap_session_get_n_elsewhere (session), ==, 0);
+  g_assert_cmpint (clap_task_get_state (removed), ==, CLAP_TASK_STATE_SUBMITTING);
   g_assert_cmpint (clap_task_get_state (ours), ==, CLAP_TASK_STATE_SUBMITTING);
   g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_CREATE), ==, 0);
 
