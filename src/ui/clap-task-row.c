@@ -23,6 +23,7 @@ struct _ClapTaskRow
   GtkWidget  *context_menu;
   guint       tick_id;
   const char *named_state;
+  GCancellable *thumbnail_load;
 
   GtkWidget  *box;
   GtkBox     *info_box;
@@ -43,30 +44,71 @@ struct _ClapTaskRow
 
 G_DEFINE_FINAL_TYPE (ClapTaskRow, clap_task_row, GTK_TYPE_WIDGET)
 
-/* Thumbnails already loaded, by path: scrolling back must not reload them. */
+/* Thumbnails already loaded, by path: scrolling back must not reload them.
+ * Each is at most THUMBNAIL_WIDTH × THUMBNAIL_HEIGHT (111 KiB). */
 static GHashTable *texture_cache;
-#define TEXTURE_CACHE_MAX 400
+#define TEXTURE_CACHE_MAX 120
+
+/* Twice the 112 × 63 the row shows, for a sharp picture at scale 2. */
+#define THUMBNAIL_WIDTH 224
+#define THUMBNAIL_HEIGHT 126
 
 static GdkTexture *
-load_texture (const char *path)
+lookup_texture (const char *path)
 {
-  GdkTexture *texture;
+  GdkTexture *texture = texture_cache ? g_hash_table_lookup (texture_cache, path) : NULL;
 
+  return texture ? g_object_ref (texture) : NULL;
+}
+
+static void
+cache_texture (const char *path,
+               GdkTexture *texture)
+{
   if (texture_cache == NULL)
     texture_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-
-  texture = g_hash_table_lookup (texture_cache, path);
-  if (texture != NULL)
-    return g_object_ref (texture);
-
-  texture = gdk_texture_new_from_filename (path, NULL);
-  if (texture == NULL)
-    return NULL;
-
   if (g_hash_table_size (texture_cache) >= TEXTURE_CACHE_MAX)
     g_hash_table_remove_all (texture_cache);
   g_hash_table_insert (texture_cache, g_strdup (path), g_object_ref (texture));
-  return texture;
+}
+
+/* Decodes the image at @path no larger than the row needs (a provider's
+ * thumbnail may be a full frame; JPEG decodes at a fraction of its size),
+ * cut to 16:9 about its middle as the row shows it. In a worker thread. */
+static void
+decode_thumbnail (GTask        *task,
+                  gpointer      source,
+                  gpointer      path,
+                  GCancellable *cancellable)
+{
+  g_autoptr(GdkPixbuf) scaled = NULL;
+  g_autoptr(GdkPixbuf) middle = NULL;
+  GError *error = NULL;
+  int width, height, crop_width, crop_height;
+  double scale;
+
+  if (gdk_pixbuf_get_file_info (path, &width, &height) == NULL || width <= 0 || height <= 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not an image");
+      return;
+    }
+
+  scale = MIN (1.0, MAX ((double) THUMBNAIL_WIDTH / width, (double) THUMBNAIL_HEIGHT / height));
+  scaled = gdk_pixbuf_new_from_file_at_scale (path, MAX (1, (int) (width * scale + 0.5)),
+                                              MAX (1, (int) (height * scale + 0.5)), FALSE, &error);
+  if (scaled == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  width = gdk_pixbuf_get_width (scaled);
+  height = gdk_pixbuf_get_height (scaled);
+  crop_width = MIN (width, MAX (1, height * 16 / 9));
+  crop_height = MIN (height, MAX (1, width * 9 / 16));
+  middle = gdk_pixbuf_new_subpixbuf (scaled, (width - crop_width) / 2, (height - crop_height) / 2,
+                                     crop_width, crop_height);
+  g_task_return_pointer (task, gdk_pixbuf_copy (middle), g_object_unref);
 }
 
 static char *
@@ -225,21 +267,64 @@ update_tick (ClapTaskRow *self)
 }
 
 static void
+show_texture (ClapTaskRow *self,
+              GdkTexture  *texture)
+{
+  gtk_picture_set_paintable (self->thumbnail, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (self->placeholder, texture == NULL &&
+                                             !gtk_spinner_get_spinning (self->spinner));
+}
+
+static void
+thumbnail_decoded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ClapTaskRow *self = CLAP_TASK_ROW (source);
+  const char *path = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GdkPixbuf) pixbuf = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr(GdkTexture) texture = NULL;
+
+  if (pixbuf == NULL)
+    {
+      g_debug ("The thumbnail %s could not be read", path);
+      return;
+    }
+
+  texture = gdk_texture_new_for_pixbuf (pixbuf);
+  cache_texture (path, texture);
+
+  /* Kept either way; shown if the row still shows that take. */
+  if (!g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))) &&
+      self->task != NULL && g_strcmp0 (clap_task_get_thumbnail_file (self->task), path) == 0)
+    show_texture (self, texture);
+}
+
+/* The thumbnail is read in the background: scrolling binds rows by the
+ * dozen, and a full-frame JPEG takes milliseconds to decode. */
+static void
 update_thumbnail (ClapTaskRow *self)
 {
   ClapTask *task = self->task;
   const char *path = clap_task_get_thumbnail_file (task);
-  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GdkTexture) texture = path ? lookup_texture (path) : NULL;
 
-  if (path != NULL)
-    texture = load_texture (path);
+  g_cancellable_cancel (self->thumbnail_load);
+  g_clear_object (&self->thumbnail_load);
+  show_texture (self, texture);
 
-  gtk_picture_set_paintable (self->thumbnail, GDK_PAINTABLE (texture));
-  gtk_widget_set_visible (self->placeholder, texture == NULL &&
-                                             !gtk_spinner_get_spinning (self->spinner));
+  if (texture == NULL && path != NULL)
+    {
+      g_autoptr(GTask) load = NULL;
 
+      self->thumbnail_load = g_cancellable_new ();
+      load = g_task_new (self, self->thumbnail_load, thumbnail_decoded, NULL);
+      g_task_set_check_cancellable (load, FALSE);
+      g_task_set_task_data (load, g_strdup (path), g_free);
+      g_task_run_in_thread (load, decode_thumbnail);
+    }
   /* No thumbnail from the provider: the clip's first frame will do. */
-  if (texture == NULL && clap_task_get_local_file (task) != NULL)
+  else if (path == NULL && clap_task_get_local_file (task) != NULL)
     clap_thumbnailer_request (task);
 }
 
@@ -524,6 +609,8 @@ clap_task_row_dispose (GObject *object)
   ClapTaskRow *self = CLAP_TASK_ROW (object);
 
   clap_task_row_set_task (self, NULL);
+  g_cancellable_cancel (self->thumbnail_load);
+  g_clear_object (&self->thumbnail_load);
   g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), CLAP_TYPE_TASK_ROW);
 

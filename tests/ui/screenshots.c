@@ -70,6 +70,20 @@ make_session (const char *dir)
   return session;
 }
 
+static guint
+n_created (ClapSession *session)
+{
+  GListModel *store = G_LIST_MODEL (clap_session_get_store (session));
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (store); i++)
+    {
+      g_autoptr(ClapTask) task = g_list_model_get_item (store, i);
+      n += clap_task_get_task_id (task) != NULL;
+    }
+  return n;
+}
+
 static void
 submit (ClapWindow *window,
         const char *model,
@@ -148,7 +162,10 @@ main (int argc, char *argv[])
   submit (window, "kling-v3", "Paper boats racing down a rainy street, macro lens", 5, "pro", TRUE);
   submit (window, "kling-v2-6", "A fox in the snow looks up at the northern lights", 5, "std", FALSE);
   submit (window, "kling-v2-6", "A city of glass at noon [sim:fail]", 5, "std", FALSE);
-  /* the connection drops after the service made the take */
+  /* those three sent (creates go out asynchronously, in any order), then
+   * the connection drops after the service made the fourth */
+  for (guint i = 0; i < 100 && n_created (session) < 3; i++)
+    spin (50);
   clap_sim_server_inject_fault (sim, CLAP_SIM_ENDPOINT_CREATE, CLAP_SIM_FAULT_CREATED_THEN_DROP, 1);
   submit (window, "kling-v3", "Lanterns rising over a lake at night", 5, "std", FALSE);
   spin (5500);

@@ -134,6 +134,39 @@ find_row (GtkWidget *root)
   return NULL;
 }
 
+static GtkPicture *
+find_picture (GtkWidget *root)
+{
+  if (GTK_IS_PICTURE (root))
+    return GTK_PICTURE (root);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkPicture *found = find_picture (child);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct {
+  ClapTaskRow  *row;
+  GdkPaintable *previous;
+} ThumbnailQuery;
+
+/* The row shows a new thumbnail, read at twice its 112 × 63. */
+static gboolean
+row_shows_thumbnail (gpointer data)
+{
+  ThumbnailQuery *query = data;
+  GdkPaintable *paintable = gtk_picture_get_paintable (find_picture (GTK_WIDGET (query->row)));
+
+  return paintable != NULL && paintable != query->previous &&
+         gdk_paintable_get_intrinsic_width (paintable) == 224 &&
+         gdk_paintable_get_intrinsic_height (paintable) == 126;
+}
+
 static gboolean
 player_shows_frame (gpointer data)
 {
@@ -190,6 +223,22 @@ test_generate_preview_save (Fixture       *fx,
   row = find_row (GTK_WIDGET (fx->window->takes_view));
   g_assert_nonnull (row);
   g_assert_true (clap_task_row_get_task (row) == task);
+
+  /* the provider's thumbnail (the simulator's is 320 × 180), read small */
+  {
+    ThumbnailQuery query = { row, NULL };
+    g_autoptr(GdkPixbuf) portrait = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 1080, 1920);
+    g_autofree char *path = g_build_filename (fx->dir, "portrait.jpg", NULL);
+
+    ui_test_wait_for (row_shows_thumbnail, &query, 10, "the row's thumbnail");
+
+    /* a full portrait frame: decoded at the row's size, its middle cut to 16:9 */
+    query.previous = gtk_picture_get_paintable (find_picture (GTK_WIDGET (row)));
+    gdk_pixbuf_fill (portrait, 0x3366ccff);
+    g_assert_true (gdk_pixbuf_save (portrait, path, "jpeg", NULL, NULL));
+    clap_task_set_thumbnail_file (task, path);
+    ui_test_wait_for (row_shows_thumbnail, &query, 10, "the portrait thumbnail");
+  }
 
   /* preview: the player plays, and frames of the clip's size arrive */
   uid = g_strdup (clap_task_get_uid (task));
