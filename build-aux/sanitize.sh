@@ -54,6 +54,8 @@ ninja -C "$build" -j2
 # on malloc lets the suppressions see frames inside libraries built
 # without frame pointers. UBSan stops at the first error.
 export G_SLICE=always-malloc
+# the tests' waits for the player and the service, stretched for the slowdown
+export CLAPBOARD_TEST_TIMEOUT_FACTOR=4
 export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:abort_on_error=1:detect_stack_use_after_return=0"
 export LSAN_OPTIONS="suppressions=$top/build-aux/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"

@@ -106,8 +106,13 @@ def pump(seconds=0.0):
         time.sleep(0.01)
 
 
+# Sanitized builds run several times slower: build-aux/sanitize.sh sets this.
+TIMEOUT_FACTOR = float(os.environ.get('CLAPBOARD_TEST_TIMEOUT_FACTOR', '1'))
+
+
 def wait_for(what, predicate, timeout):
     """Polls @predicate until it returns something true, or fails."""
+    timeout *= TIMEOUT_FACTOR
     end = time.monotonic() + timeout
     last_error = None
     while time.monotonic() < end:

@@ -796,6 +796,14 @@ player_playing (gpointer data)
 }
 
 static gboolean
+seek_bar_ready (gpointer data)
+{
+  Fixture *fx = data;
+
+  return clap_player_get_duration (fx->window->player) > 0;
+}
+
+static gboolean
 preview_closed (gpointer data)
 {
   Fixture *fx = data;
@@ -899,6 +907,8 @@ test_list_and_preview (Fixture       *fx,
   previewed.task = task_at (fx, 1 - entered);
   ui_test_wait_for (is_previewing, &previewed, 30, "Return to preview the other take");
   ui_test_wait_for (preview_revealed, fx, 10, "the preview to slide in");
+  /* the seek bar takes the focus once the clip's length is known */
+  ui_test_wait_for (seek_bar_ready, fx, 30, "the seek bar to know the clip's length");
 
   /* Space in the player: on the seek bar the player's own key, on the
    * play button the button's */
