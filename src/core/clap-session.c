@@ -862,14 +862,32 @@ download_progress (goffset  received,
     clap_task_set_progress (download->task, fraction);
 }
 
+/* A download to try again later, by the session if it still exists: the
+ * application replaces its session when the key or the service changes. */
+typedef struct {
+  GWeakRef  session;
+  ClapTask *task;
+} RetryLater;
+
+static void
+retry_later_free (gpointer data)
+{
+  RetryLater *later = data;
+
+  g_weak_ref_clear (&later->session);
+  g_object_unref (later->task);
+  g_free (later);
+}
+
 static gboolean
 retry_download_cb (gpointer user_data)
 {
-  ClapTask *task = user_data;
-  ClapSession *self = g_object_get_data (G_OBJECT (task), "clap-session");
+  RetryLater *later = user_data;
+  g_autoptr(ClapSession) self = g_weak_ref_get (&later->session);
 
-  if (self != NULL && clap_task_needs_download (task))
-    clap_session_download (self, task);
+  if (self != NULL && !g_cancellable_is_cancelled (self->cancellable) &&
+      clap_task_needs_download (later->task))
+    clap_session_download (self, later->task);
   return G_SOURCE_REMOVE;
 }
 
@@ -934,12 +952,13 @@ download_done (GObject      *source,
       if (!g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_EXPIRED))
         {
           guint delay = MIN (15000u << MIN (attempts, 6u), (guint) MAX_DOWNLOAD_RETRY_MS);
+          RetryLater *later = g_new0 (RetryLater, 1);
 
           g_hash_table_replace (self->download_retries, g_object_ref (task),
                                 GUINT_TO_POINTER (attempts));
-          g_object_set_data (G_OBJECT (task), "clap-session", self);
-          g_timeout_add_full (G_PRIORITY_LOW, delay, retry_download_cb, g_object_ref (task),
-                              g_object_unref);
+          g_weak_ref_init (&later->session, self);
+          later->task = g_object_ref (task);
+          g_timeout_add_full (G_PRIORITY_LOW, delay, retry_download_cb, later, retry_later_free);
         }
     }
 

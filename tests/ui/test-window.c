@@ -645,6 +645,49 @@ test_notification (Fixture       *fx,
   g_clear_pointer (&shown.target, g_variant_unref);
 }
 
+static gboolean
+exited (gpointer data)
+{
+  return g_subprocess_get_identifier (data) == NULL;
+}
+
+/* A take made with clapboard-cli while the window is open shows up in the
+ * list at once; the command line exits without waiting, and the window
+ * follows the take to the end and fetches its video. */
+static void
+test_takes_from_the_command_line (Fixture       *fx,
+                                  gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = make_session (fx, "window-key");
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) cli = NULL;
+  g_autoptr(GError) error = NULL;
+  LabelQuery listed = { GTK_WIDGET (fx->window->takes_view), "Typed in a terminal" };
+  LabelQuery completed = { GTK_WIDGET (fx->window->takes_view), "Completed in" };
+
+  /* as the application opens it: the history is watched */
+  clap_window_set_session (fx->window, session, FALSE);
+  _clap_application_set_session_for_tests (app, session);
+
+  g_subprocess_launcher_setenv (launcher, "CLAPBOARD_DATA_DIR", fx->dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CLAPBOARD_BASE_URL", fx->base, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CLAPBOARD_API_KEY", "window-key", TRUE);
+  cli = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("CLAPBOARD_CLI"), "generate",
+                                     "--model", "kling-v3", "--duration", "3", "--prompt",
+                                     "Typed in a terminal", NULL);
+  g_assert_no_error (error);
+
+  ui_test_wait_for (label_shown, &listed, 30, "the command line's take in the list");
+  ui_test_wait_for (label_shown, &completed, 60, "the window to finish the take");
+  ui_test_wait_for (exited, cli, 30, "clapboard-cli to exit");
+  g_assert_cmpint (g_subprocess_get_exit_status (cli), ==, 0);
+  g_assert_nonnull (clap_task_get_local_file (first_task (fx)));
+  g_assert_cmpstr (clap_task_get_prompt (first_task (fx)), ==, "Typed in a terminal");
+
+  _clap_application_set_session_for_tests (app, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -664,6 +707,9 @@ main (int argc, char *argv[])
   ADD ("search-and-filter", test_search_and_filter);
   ADD ("demo-badge", test_demo_badge);
   ADD ("compose-drop-generate", test_compose_drop_generate);
+  ADD ("takes-from-the-command-line", test_takes_from_the_command_line);
+  /* last: opening a take from a notification activates the application,
+   * which then starts its own (demo) session for every window */
   ADD ("notification", test_notification);
 
   status = g_test_run ();
