@@ -97,20 +97,13 @@ run_cli_full (Run                *run,
               const char * const *args)
 {
   g_autoptr(GSubprocessLauncher) launcher = launcher_new (key);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocess) child = NULL;
   g_autoptr(GError) error = NULL;
 
   for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i += 2)
     g_subprocess_launcher_setenv (launcher, extra_env[i], extra_env[i + 1], TRUE);
 
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CLAPBOARD_CLI"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  child = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
+  child = clap_test_spawn_cli (launcher, args);
   g_assert_true (g_subprocess_communicate_utf8 (child, stdin_text ? stdin_text : "", NULL,
                                                 &run->out, &run->err, &error));
   g_assert_no_error (error);

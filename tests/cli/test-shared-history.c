@@ -79,23 +79,12 @@ spawn_cli (Fixture            *fx,
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  GSubprocess *child;
 
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_BASE_URL", fx->base, TRUE);
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_API_KEY", "shared-key", TRUE);
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_DATA_DIR", fx->dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_POLL_MS", "100", TRUE);
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CLAPBOARD_CLI"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  child = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  return child;
+  return clap_test_spawn_cli (launcher, args);
 }
 
 typedef gboolean (*Condition) (Fixture *fx, gpointer data);

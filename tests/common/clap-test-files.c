@@ -204,3 +204,22 @@ clap_test_rm_rf (const char *path)
     }
   g_rmdir (path);
 }
+
+GSubprocess *
+clap_test_spawn_cli (GSubprocessLauncher *launcher,
+                     const char * const  *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GSubprocess *child;
+
+  g_assert_nonnull (g_getenv ("CLAPBOARD_CLI"));
+  g_ptr_array_add (argv, (gpointer) g_getenv ("CLAPBOARD_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  child = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return child;
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -24,5 +24,9 @@ char   *clap_test_write      (const char  *dir,
                               GBytes      *bytes);
 
 void    clap_test_rm_rf      (const char  *path);
+
+/* Starts $CLAPBOARD_CLI with @args (NULL-terminated) through @launcher. */
+GSubprocess *clap_test_spawn_cli (GSubprocessLauncher *launcher,
+                                  const char * const  *args);
 
 G_END_DECLS

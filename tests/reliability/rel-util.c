@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
+#include "clap-test-files.h"
 #include "rel-util.h"
 
 /* clapboard-cli and clapboard-sim as child processes, as a person or a
@@ -212,20 +213,13 @@ rel_cli_run_full (RelRun              *run,
                   GSubprocessLauncher *launcher,
                   const char * const  *args)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocess) child = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *joined = NULL;
   g_autofree char *shown = NULL;
   gint64 started = g_get_monotonic_time ();
 
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CLAPBOARD_CLI"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  child = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
+  child = clap_test_spawn_cli (launcher, args);
   g_assert_true (g_subprocess_communicate_utf8 (child, "", NULL, &run->out, &run->err, &error));
   g_assert_no_error (error);
 

@@ -118,36 +118,34 @@ label_shown (gpointer data)
   return find_label (q->root, q->text) != NULL;
 }
 
-static ClapTaskRow *
-find_row (GtkWidget *root)
+/* Depth-first search of the widget tree for a widget of @type. */
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
 {
-  if (CLAP_IS_TASK_ROW (root))
-    return CLAP_TASK_ROW (root);
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      ClapTaskRow *found = find_row (child);
+      GtkWidget *found = find_widget (child, type);
       if (found != NULL)
         return found;
     }
   return NULL;
 }
 
+static ClapTaskRow *
+find_row (GtkWidget *root)
+{
+  return (ClapTaskRow *) find_widget (root, CLAP_TYPE_TASK_ROW);
+}
+
 static GtkPicture *
 find_picture (GtkWidget *root)
 {
-  if (GTK_IS_PICTURE (root))
-    return GTK_PICTURE (root);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkPicture *found = find_picture (child);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return (GtkPicture *) find_widget (root, GTK_TYPE_PICTURE);
 }
 
 typedef struct {
@@ -662,7 +660,6 @@ test_takes_from_the_command_line (Fixture       *fx,
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
     G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) cli = NULL;
-  g_autoptr(GError) error = NULL;
   LabelQuery listed = { GTK_WIDGET (fx->window->takes_view), "Typed in a terminal" };
   LabelQuery completed = { GTK_WIDGET (fx->window->takes_view), "Completed in" };
 
@@ -673,10 +670,9 @@ test_takes_from_the_command_line (Fixture       *fx,
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_DATA_DIR", fx->dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_BASE_URL", fx->base, TRUE);
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_API_KEY", "window-key", TRUE);
-  cli = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("CLAPBOARD_CLI"), "generate",
-                                     "--model", "kling-v3", "--duration", "3", "--prompt",
-                                     "Typed in a terminal", NULL);
-  g_assert_no_error (error);
+  cli = clap_test_spawn_cli (launcher, (const char *[]) { "generate", "--model", "kling-v3",
+                                                         "--duration", "3", "--prompt",
+                                                         "Typed in a terminal", NULL });
 
   ui_test_wait_for (label_shown, &listed, 30, "the command line's take in the list");
   ui_test_wait_for (label_shown, &completed, 60, "the window to finish the take");
