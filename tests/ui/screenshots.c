@@ -175,6 +175,14 @@ main (int argc, char *argv[])
   spin (2000);
   shoot (GTK_WIDGET (window), "takes");
 
+  /* the keyboard's focus on the list, as Tab from Generate leaves it */
+  if (*suffix == '\0')
+    {
+      gtk_window_set_focus_visible (GTK_WINDOW (window), TRUE);
+      gtk_widget_grab_focus (GTK_WIDGET (window->takes_view));
+      shoot (GTK_WIDGET (window), "keyboard");
+    }
+
   /* a preview playing */
   {
     GListModel *store = G_LIST_MODEL (clap_session_get_store (session));
