@@ -10,6 +10,7 @@
 #include "clap-composer-private.h"
 #include "clap-input-zone-private.h"
 #include "clap-media.h"
+#include "ui-test-util.h"
 #include "clap-resources.h"
 #include "clap-test-files.h"
 
@@ -263,25 +264,6 @@ select_duration (Fixture *fx,
   g_assert_cmpuint (clap_request_get_duration (request_of (fx)), ==, seconds);
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static GtkSwitch *
 switch_of (Fixture    *fx,
            ClapOption  option)
@@ -289,7 +271,7 @@ switch_of (Fixture    *fx,
   GtkWidget *row = _clap_composer_get_option_row (fx->composer, option);
 
   g_assert_nonnull (row);
-  return GTK_SWITCH (find_descendant (row, GTK_TYPE_SWITCH));
+  return GTK_SWITCH (ui_test_find_type (row, GTK_TYPE_SWITCH));
 }
 
 static void
@@ -1072,7 +1054,7 @@ test_motion_video (Fixture       *fx,
   want = expected_price ("kling-motion-control", "std", "2.6", FALSE, FALSE, 12, 1);
   g_assert_cmpstr (price_text (fx), ==, want);
   duration_row = _clap_composer_get_option_row (fx->composer, CLAP_OPTION_DURATION);
-  g_assert_nonnull (find_descendant (duration_row, GTK_TYPE_LABEL));
+  g_assert_nonnull (ui_test_find_type (duration_row, GTK_TYPE_LABEL));
 
   /* following the image allows 10 s only: the zone says so, Generate too */
   drop_file (_clap_composer_get_zone (fx->composer, CLAP_OPTION_IMAGE), png_second);

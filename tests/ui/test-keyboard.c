@@ -271,22 +271,19 @@ make_two_takes (Fixture *fx)
   ui_test_wait_for (all_downloaded, fx, 60, "both takes to complete and download");
 }
 
+static gboolean
+shows_task (GtkWidget     *widget,
+            gconstpointer  task)
+{
+  return CLAP_IS_TASK_ROW (widget) && clap_task_row_get_task (CLAP_TASK_ROW (widget)) == task;
+}
+
 /* The row showing @task, if the list made one. */
 static ClapTaskRow *
 find_row (GtkWidget *root,
           ClapTask  *task)
 {
-  if (CLAP_IS_TASK_ROW (root) && clap_task_row_get_task (CLAP_TASK_ROW (root)) == task)
-    return CLAP_TASK_ROW (root);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      ClapTaskRow *found = find_row (child, task);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return (ClapTaskRow *) ui_test_find_widget (root, shows_task, task);
 }
 
 static ClapTask *
@@ -820,29 +817,11 @@ preview_revealed (gpointer data)
   return gtk_revealer_get_child_revealed (fx->window->preview_revealer);
 }
 
-static GtkWidget *
-find_label (GtkWidget  *root,
-            const char *text)
-{
-  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
-      strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 toast_gone (gpointer data)
 {
   Fixture *fx = data;
-  return find_label (GTK_WIDGET (fx->window->toast_overlay), "Saved") == NULL;
+  return ui_test_find_label (GTK_WIDGET (fx->window->toast_overlay), "Saved") == NULL;
 }
 
 typedef struct {

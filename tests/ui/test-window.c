@@ -87,25 +87,6 @@ is_failed (gpointer data)
   return task != NULL && clap_task_get_state (task) == CLAP_TASK_STATE_FAILED;
 }
 
-/* Depth-first search of the widget tree for a label containing @text. */
-static GtkWidget *
-find_label (GtkWidget  *root,
-            const char *text)
-{
-  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
-      strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 typedef struct {
   GtkWidget  *root;
   const char *text;
@@ -115,37 +96,19 @@ static gboolean
 label_shown (gpointer data)
 {
   LabelQuery *q = data;
-  return find_label (q->root, q->text) != NULL;
-}
-
-/* Depth-first search of the widget tree for a widget of @type. */
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return ui_test_find_label (q->root, q->text) != NULL;
 }
 
 static ClapTaskRow *
 find_row (GtkWidget *root)
 {
-  return (ClapTaskRow *) find_widget (root, CLAP_TYPE_TASK_ROW);
+  return (ClapTaskRow *) ui_test_find_type (root, CLAP_TYPE_TASK_ROW);
 }
 
 static GtkPicture *
 find_picture (GtkWidget *root)
 {
-  return (GtkPicture *) find_widget (root, GTK_TYPE_PICTURE);
+  return (GtkPicture *) ui_test_find_type (root, GTK_TYPE_PICTURE);
 }
 
 typedef struct {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "ui-test-util.h"
 
 ClapSimServer *
@@ -87,4 +89,51 @@ ui_test_find_toplevel (GType type)
         return window;
     }
   return NULL;
+}
+
+GtkWidget *
+ui_test_find_widget (GtkWidget     *root,
+                     UiTestMatch    match,
+                     gconstpointer  data)
+{
+  if (match (root, data))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ui_test_find_widget (child, match, data);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_of_type (GtkWidget     *widget,
+            gconstpointer  type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (type));
+}
+
+GtkWidget *
+ui_test_find_type (GtkWidget *root,
+                   GType      type)
+{
+  return ui_test_find_widget (root, is_of_type, GSIZE_TO_POINTER (type));
+}
+
+static gboolean
+is_label_with (GtkWidget     *widget,
+               gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+}
+
+GtkWidget *
+ui_test_find_label (GtkWidget  *root,
+                    const char *text)
+{
+  return ui_test_find_widget (root, is_label_with, text);
 }

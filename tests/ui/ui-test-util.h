@@ -26,4 +26,16 @@ void           ui_test_wait_for    (gboolean   (*cond) (gpointer),
 ClapApplication *ui_test_app_new          (void);
 GtkWindow       *ui_test_find_toplevel    (GType        type);
 
+/* Depth-first searches of @root's widget tree: the first widget @match
+ * accepts, the first of @type, the first mapped label containing @text. */
+typedef gboolean (*UiTestMatch) (GtkWidget     *widget,
+                                 gconstpointer  data);
+GtkWidget       *ui_test_find_widget      (GtkWidget    *root,
+                                           UiTestMatch   match,
+                                           gconstpointer data);
+GtkWidget       *ui_test_find_type        (GtkWidget    *root,
+                                           GType         type);
+GtkWidget       *ui_test_find_label       (GtkWidget    *root,
+                                           const char   *text);
+
 G_END_DECLS
