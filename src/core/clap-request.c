@@ -519,20 +519,6 @@ clap_input_is_url (const char *value)
          (g_str_has_prefix (value, "https://") || g_str_has_prefix (value, "http://"));
 }
 
-static gboolean
-host_is_loopback (const char *host)
-{
-  g_autoptr(GInetAddress) address = NULL;
-
-  if (host == NULL)
-    return FALSE;
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
 /* Only https leaves the machine; plain http is allowed to loopback alone
  * (the simulator and tests). */
 gboolean
@@ -554,7 +540,7 @@ clap_url_is_allowed (const char  *url,
   if (g_ascii_strcasecmp (scheme, "https") == 0)
     return TRUE;
 
-  if (g_ascii_strcasecmp (scheme, "http") == 0 && host_is_loopback (g_uri_get_host (uri)))
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && _clap_host_is_loopback (g_uri_get_host (uri)))
     return TRUE;
 
   g_set_error (error, CLAP_REQUEST_ERROR, CLAP_REQUEST_ERROR_BAD_URL,

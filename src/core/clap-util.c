@@ -136,3 +136,18 @@ _clap_process_token_is_alive (const char *token)
   start = read_start_time (pid);
   return start != NULL && g_str_equal (start, parts[2]);
 }
+
+/* Whether @host names this computer: "localhost" or a loopback address. */
+gboolean
+_clap_host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}

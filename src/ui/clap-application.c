@@ -13,6 +13,7 @@
 #include "clap-preferences.h"
 #include "clap-secret.h"
 #include "clap-sim-server.h"
+#include "clap-util-private.h"
 #include "clap-window.h"
 
 /* The application: one instance (a second launch raises the window), the
@@ -155,15 +156,8 @@ service_is_local (ClapSession *session)
 {
   const char *base = clap_client_get_base_url (clap_session_get_client (session));
   g_autoptr(GUri) uri = g_uri_parse (base, G_URI_FLAGS_NONE, NULL);
-  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
-  g_autoptr(GInetAddress) address = NULL;
 
-  if (host == NULL)
-    return FALSE;
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
+  return uri != NULL && _clap_host_is_loopback (g_uri_get_host (uri));
 }
 
 /* The callback receiver follows the settings and the session shown. Each
