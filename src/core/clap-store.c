@@ -801,13 +801,16 @@ clap_store_get_default_path (void)
   "id, uid, task_id, state, model, prompt, submit_time, create_time, complete_time," \
   " result_urls, thumbnail_url, local_file, thumbnail_file, fail_message, error_message," \
   " cost, saved_time, evicted_time, owner, attempt, writer, stamp"
+#define COLUMN_UID 1
+#define COLUMN_WRITER 20
+#define COLUMN_STAMP 21
 
 static void
 read_record (sqlite3_stmt   *stmt,
              ClapTaskRecord *r)
 {
   r->row_id = sqlite3_column_int64 (stmt, 0);
-  r->uid = g_strdup (column_text (stmt, 1));
+  r->uid = g_strdup (column_text (stmt, COLUMN_UID));
   r->task_id = g_strdup (column_text (stmt, 2));
   if (!clap_task_state_from_string (column_text (stmt, 3), &r->state))
     r->state = CLAP_TASK_STATE_INTERRUPTED;
@@ -855,7 +858,7 @@ load_tasks (sqlite3  *db,
       ClapTaskRecord r = { 0 };
 
       read_record (stmt, &r);
-      *last_stamp = MAX (*last_stamp, sqlite3_column_int64 (stmt, 21));
+      *last_stamp = MAX (*last_stamp, sqlite3_column_int64 (stmt, COLUMN_STAMP));
       if (r.uid != NULL)
         g_ptr_array_add (tasks, _clap_task_new_from_record (&r));
       _clap_task_record_clear (&r);
@@ -938,9 +941,9 @@ refresh (ClapStore *self)
       ClapTaskRecord ours = { 0 };
       ClapTask *task;
 
-      self->last_stamp = MAX (self->last_stamp, sqlite3_column_int64 (stmt, 21));
-      if (g_strcmp0 (column_text (stmt, 20), _clap_process_token ()) == 0 ||
-          column_text (stmt, 1) == NULL)
+      self->last_stamp = MAX (self->last_stamp, sqlite3_column_int64 (stmt, COLUMN_STAMP));
+      if (g_strcmp0 (column_text (stmt, COLUMN_WRITER), _clap_process_token ()) == 0 ||
+          column_text (stmt, COLUMN_UID) == NULL)
         continue;
 
       read_record (stmt, &r);
