@@ -110,6 +110,7 @@ clap_task_info_copy (const ClapTaskInfo *info)
   copy = g_new0 (ClapTaskInfo, 1);
   *copy = *info;
   copy->task_id = g_strdup (info->task_id);
+  copy->service_state = g_strdup (info->service_state);
   copy->model = g_strdup (info->model);
   copy->result_urls = g_strdupv (info->result_urls);
   copy->thumbnail_url = g_strdup (info->thumbnail_url);
@@ -127,6 +128,7 @@ clap_task_info_free (ClapTaskInfo *info)
     return;
 
   g_free (info->task_id);
+  g_free (info->service_state);
   g_free (info->model);
   g_strfreev (info->result_urls);
   g_free (info->thumbnail_url);

@@ -22,6 +22,8 @@ typedef enum {
 typedef struct {
   char          *task_id;
   ClapTaskState  state;
+  char          *service_state; /* the state as the service wrote it, when it is not one of
+                                 * the names Clapboard knows (shown, and polled on) */
   char          *model;         /* as the service names it, e.g. "kling-video/kling-v2-6" */
   GStrv          result_urls;   /* NULL when none */
   char          *thumbnail_url;
