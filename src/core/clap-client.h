@@ -14,6 +14,16 @@ G_DECLARE_FINAL_TYPE (ClapClient, clap_client, CLAP, CLIENT, GObject)
 
 #define CLAP_DEFAULT_BASE_URL "https://apimodels.app"
 
+/* A result may be at most this large, whatever the take (a clip of 30 s at
+ * 1080p is a few tens of megabytes). */
+#define CLAP_RESULT_MAX_BYTES       ((guint64) 1024 * 1024 * 1024)
+/* A generous bound of a result's bytes per second of video, and the room
+ * given on top, from which a take's own cap is derived. */
+#define CLAP_RESULT_BYTES_PER_SECOND ((guint64) 4 * 1024 * 1024)
+#define CLAP_RESULT_BYTES_SLACK      ((guint64) 32 * 1024 * 1024)
+/* A thumbnail is a small picture. */
+#define CLAP_THUMBNAIL_MAX_BYTES     ((guint64) 8 * 1024 * 1024)
+
 /* Called on the main context as bytes arrive; @total is -1 when unknown. */
 typedef void (*ClapProgressFunc) (goffset  received,
                                   goffset  total,
@@ -65,6 +75,7 @@ char         *clap_client_upload_finish      (ClapClient          *self,
 void          clap_client_download_async     (ClapClient          *self,
                                               const char          *url,
                                               GFile               *destination,
+                                              guint64              max_bytes,
                                               ClapProgressFunc     progress,
                                               gpointer             progress_data,
                                               GDestroyNotify       progress_notify,
@@ -74,5 +85,7 @@ void          clap_client_download_async     (ClapClient          *self,
 gboolean      clap_client_download_finish    (ClapClient          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+
+JsonNode     *clap_client_dup_exchange       (GAsyncResult        *result);
 
 G_END_DECLS

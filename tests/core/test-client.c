@@ -134,7 +134,7 @@ download (Fixture     *fx,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
-  clap_client_download_async (fx->client, url, file, NULL, NULL, NULL, NULL, store_result, &w);
+  clap_client_download_async (fx->client, url, file, CLAP_RESULT_MAX_BYTES, NULL, NULL, NULL, NULL, store_result, &w);
   result = wait_result (&w);
   return clap_client_download_finish (fx->client, result, error);
 }
@@ -571,7 +571,8 @@ test_download_resume (Fixture       *fx,
     Wait w = { 0 };
 
     g_assert_true (g_file_set_contents (part, "", 0, NULL));
-    clap_client_download_async (fx->client, final->result_urls[0], file, check_part, &watch,
+    clap_client_download_async (fx->client, final->result_urls[0], file, CLAP_RESULT_MAX_BYTES,
+                                check_part, &watch,
                                 NULL, NULL, store_result, &w);
     result = wait_result (&w);
     g_assert_true (clap_client_download_finish (fx->client, result, &error));
