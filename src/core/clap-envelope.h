@@ -24,6 +24,8 @@ typedef enum {
   CLAP_CLIENT_ERROR_STORAGE,              /* the presigned upload was refused */
   CLAP_CLIENT_ERROR_DISK,                 /* writing the local file failed */
   CLAP_CLIENT_ERROR_BUSY,                 /* another process is downloading the same file */
+  CLAP_CLIENT_ERROR_TOO_LARGE,            /* a body past its size cap: never tried again */
+  CLAP_CLIENT_ERROR_NOT_VIDEO,            /* a result that is not an MP4/MOV: never tried again */
 } ClapClientError;
 
 GQuark    clap_client_error_quark   (void);
