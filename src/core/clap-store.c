@@ -8,8 +8,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "clap-store.h"
-#include "clap-task-private.h"
+#include "clap-store-private.h"
 #include "clap-util-private.h"
 
 /* The history of takes: a GListModel (newest first) of ClapTask, kept in
@@ -29,8 +28,6 @@
  * - a failed write (a full disk) is reported and retried with the next
  *   change; the take in memory loses nothing.
  */
-
-#define SCHEMA_VERSION 4
 
 G_DEFINE_QUARK (clap-store-error-quark, clap_store_error)
 
@@ -88,332 +85,12 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static const char *const schema_v1[] = {
-  "CREATE TABLE takes ("
-  "  id INTEGER PRIMARY KEY,"
-  "  uid TEXT NOT NULL UNIQUE,"
-  "  task_id TEXT,"
-  "  state TEXT NOT NULL,"
-  "  model TEXT,"
-  "  prompt TEXT,"
-  "  settings TEXT,"
-  "  submit_time INTEGER NOT NULL DEFAULT 0,"
-  "  create_time INTEGER NOT NULL DEFAULT 0,"
-  "  complete_time INTEGER NOT NULL DEFAULT 0,"
-  "  result_urls TEXT,"
-  "  thumbnail_url TEXT,"
-  "  local_file TEXT,"
-  "  thumbnail_file TEXT,"
-  "  fail_message TEXT,"
-  "  error_message TEXT,"
-  "  cost INTEGER NOT NULL DEFAULT 0,"
-  "  saved_time INTEGER NOT NULL DEFAULT 0"
-  ")",
-  "CREATE INDEX takes_task_id ON takes (task_id)",
-  NULL
-};
-
-/* Version 2: the cache may drop a clip that is saved elsewhere. */
-static const char *const schema_v2[] = {
-  "ALTER TABLE takes ADD COLUMN evicted_time INTEGER NOT NULL DEFAULT 0",
-  NULL
-};
-
-/* Version 3: which process is submitting a take, so that another one
- * resuming the same history leaves a live submission alone. */
-static const char *const schema_v3[] = {
-  "ALTER TABLE takes ADD COLUMN owner TEXT",
-  NULL
-};
-
-/* Version 4: several processes, one history. Each write says which
- * process made it (writer), of which submission (attempt), how far the take
- * had come (progress, see _clap_task_record_progress()) and when, in the
- * order of all writes (stamp). */
-static const char *const schema_v4[] = {
-  "ALTER TABLE takes ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0",
-  "ALTER TABLE takes ADD COLUMN progress INTEGER NOT NULL DEFAULT 0",
-  "ALTER TABLE takes ADD COLUMN writer TEXT",
-  "ALTER TABLE takes ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0",
-  "CREATE INDEX takes_stamp ON takes (stamp)",
-  NULL
-};
-
-/* Each entry brings the schema from version i to i + 1. */
-static const char *const *const migrations[] = {
-  schema_v1,
-  schema_v2,
-  schema_v3,
-  schema_v4,
-};
-
-G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
-
 static void
 op_free (Op *op)
 {
   _clap_task_record_clear (&op->record);
   g_clear_object (&op->task);
   g_free (op);
-}
-
-static gboolean
-exec (sqlite3     *db,
-      const char  *sql,
-      GError     **error)
-{
-  char *message = NULL;
-
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    {
-      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
-                   _("The history could not be written: %s"), message ? message : "?");
-      sqlite3_free (message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gint
-get_user_version (sqlite3 *db)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint version = -1;
-
-  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  return version;
-}
-
-/* Opens @path, creating or migrating the schema in one transaction. */
-static sqlite3 *
-open_database (const char  *path,
-               GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  sqlite3 *db = NULL;
-  gint version;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
-                   _("The history folder “%s” could not be made: %s"), dir, g_strerror (saved));
-      return NULL;
-    }
-
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                       SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
-                   _("The history “%s” could not be opened: %s"), path,
-                   db ? sqlite3_errmsg (db) : "?");
-      sqlite3_close (db);
-      return NULL;
-    }
-
-  /* Another process (clapboard-cli) may write at the same time. */
-  sqlite3_busy_timeout (db, 10000);
-
-  if (!exec (db, "PRAGMA journal_mode=WAL", error) ||
-      !exec (db, "PRAGMA synchronous=FULL", error) ||
-      !exec (db, "BEGIN IMMEDIATE", error))
-    goto fail;
-
-  version = get_user_version (db);
-  if (version > SCHEMA_VERSION)
-    {
-      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_TOO_NEW,
-                   _("The history “%s” was written by a newer version of Clapboard."), path);
-      exec (db, "ROLLBACK", NULL);
-      goto fail;
-    }
-
-  for (gint v = MAX (version, 0); v < SCHEMA_VERSION; v++)
-    {
-      g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version=%d", v + 1);
-
-      for (guint i = 0; migrations[v][i] != NULL; i++)
-        if (!exec (db, migrations[v][i], error))
-          {
-            exec (db, "ROLLBACK", NULL);
-            goto fail;
-          }
-      if (!exec (db, pragma, error))
-        {
-          exec (db, "ROLLBACK", NULL);
-          goto fail;
-        }
-    }
-
-  if (!exec (db, "COMMIT", error))
-    goto fail;
-
-  return db;
-
-fail:
-  g_prefix_error (error, "%s: ", path);
-  sqlite3_close (db);
-  return NULL;
-}
-
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-static char *
-urls_to_json (GStrv urls)
-{
-  g_autoptr(JsonArray) array = NULL;
-  g_autoptr(JsonNode) node = NULL;
-
-  if (urls == NULL)
-    return NULL;
-
-  array = json_array_new ();
-  for (guint i = 0; urls[i] != NULL; i++)
-    json_array_add_string_element (array, urls[i]);
-  node = json_node_init_array (json_node_alloc (), array);
-  return json_to_string (node, FALSE);
-}
-
-static GStrv
-urls_from_json (const char *text)
-{
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GStrvBuilder) builder = NULL;
-  JsonArray *array;
-
-  if (text == NULL || (node = json_from_string (text, NULL)) == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-
-  array = json_node_get_array (node);
-  builder = g_strv_builder_new ();
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-        g_strv_builder_add (builder, json_node_get_string (element));
-    }
-  return json_array_get_length (array) > 0 ? g_strv_builder_end (builder) : NULL;
-}
-
-/* SQLite says "database or disk is full" or "disk I/O error"; a person
- * needs to know what to do. */
-static void
-set_write_error (sqlite3  *db,
-                 GError  **error)
-{
-  int code = sqlite3_extended_errcode (db);
-
-  if (code == SQLITE_FULL || code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC ||
-      (code & 0xff) == SQLITE_FULL)
-    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
-                 _("The history could not be written: the disk is full or failing. Free some "
-                   "space; nothing is sent until the history can keep it."));
-  else
-    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
-                 _("The history could not be written: %s"), sqlite3_errmsg (db));
-}
-
-typedef enum {
-  WRITTEN,
-  OVERTAKEN,  /* another process had written a newer version: left alone */
-  NOT_WRITTEN,
-} WriteResult;
-
-static WriteResult
-write_upsert (sqlite3               *db,
-              const ClapTaskRecord  *r,
-              GError               **error)
-{
-  static const char sql[] =
-    "INSERT INTO takes (uid, task_id, state, model, prompt, settings, submit_time, create_time,"
-    " complete_time, result_urls, thumbnail_url, local_file, thumbnail_file, fail_message,"
-    " error_message, cost, saved_time, evicted_time, owner, attempt, progress, writer, stamp)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-    " ?20, ?21, ?22, (SELECT IFNULL (MAX (stamp), 0) + 1 FROM takes))"
-    " ON CONFLICT (uid) DO UPDATE SET task_id = ?2, state = ?3, model = ?4, prompt = ?5,"
-    " settings = COALESCE (?6, settings), submit_time = ?7, create_time = ?8, complete_time = ?9, result_urls = ?10,"
-    " thumbnail_url = ?11, local_file = ?12, thumbnail_file = ?13, fail_message = ?14,"
-    " error_message = ?15, cost = ?16, saved_time = ?17, evicted_time = ?18, owner = ?19,"
-    " attempt = ?20, progress = ?21, writer = ?22,"
-    " stamp = (SELECT IFNULL (MAX (stamp), 0) + 1 FROM takes)"
-    /* Another process's newer version of the take stays. */
-    " WHERE takes.writer IS ?22 OR ?20 > takes.attempt"
-    " OR (?20 = takes.attempt AND ?21 >= takes.progress)";
-  g_autofree char *urls = urls_to_json (r->result_urls);
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      bind_text (stmt, 1, r->uid);
-      bind_text (stmt, 2, r->task_id);
-      bind_text (stmt, 3, clap_task_state_to_string (r->state));
-      bind_text (stmt, 4, r->model);
-      bind_text (stmt, 5, r->prompt);
-      bind_text (stmt, 6, r->settings_json);
-      sqlite3_bind_int64 (stmt, 7, r->submit_time);
-      sqlite3_bind_int64 (stmt, 8, r->create_time);
-      sqlite3_bind_int64 (stmt, 9, r->complete_time);
-      bind_text (stmt, 10, urls);
-      bind_text (stmt, 11, r->thumbnail_url);
-      bind_text (stmt, 12, r->local_file);
-      bind_text (stmt, 13, r->thumbnail_file);
-      bind_text (stmt, 14, r->fail_message);
-      bind_text (stmt, 15, r->error_message);
-      sqlite3_bind_int64 (stmt, 16, r->cost);
-      sqlite3_bind_int64 (stmt, 17, r->saved_time);
-      sqlite3_bind_int64 (stmt, 18, r->evicted_time);
-      bind_text (stmt, 19, r->owner);
-      sqlite3_bind_int64 (stmt, 20, r->attempt);
-      sqlite3_bind_int (stmt, 21, _clap_task_record_progress (r));
-      bind_text (stmt, 22, _clap_process_token ());
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-
-  if (rc != SQLITE_DONE)
-    {
-      set_write_error (db, error);
-      return NOT_WRITTEN;
-    }
-  return sqlite3_changes (db) > 0 ? WRITTEN : OVERTAKEN;
-}
-
-static gboolean
-write_delete (sqlite3     *db,
-              const char  *uid,
-              GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (db, "DELETE FROM takes WHERE uid = ?1", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      bind_text (stmt, 1, uid);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-
-  if (rc != SQLITE_DONE)
-    {
-      set_write_error (db, error);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 typedef struct {
@@ -483,22 +160,22 @@ writer_thread (gpointer user_data)
 
       if (op->kind == OP_UPSERT)
         {
-          WriteResult written = write_upsert (self->db, &op->record, &error);
+          ClapWriteResult written = _clap_store_schema_upsert (self->db, &op->record, &error);
 
-          ok = written != NOT_WRITTEN;
+          ok = written != _CLAP_WRITE_FAILED;
           /* What must be on disk before money is spent is not there. */
-          if (written == OVERTAKEN && op->task != NULL)
+          if (written == _CLAP_WRITE_OVERTAKEN && op->task != NULL)
             {
               ok = FALSE;
               g_set_error (&error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_CHANGED,
                            _("Another Clapboard changed this take at the same time; "
                              "nothing was sent."));
             }
-          else if (written == OVERTAKEN)
+          else if (written == _CLAP_WRITE_OVERTAKEN)
             g_debug ("Another process wrote a newer version of take %s", op->record.uid);
         }
       else if (op->kind == OP_DELETE)
-        ok = write_delete (self->db, op->record.uid, &error);
+        ok = _clap_store_schema_delete (self->db, op->record.uid, &error);
 
       /* Counted before anyone can learn that the write happened. */
       if (ok && op->kind != OP_FLUSH)
@@ -795,43 +472,6 @@ clap_store_get_default_path (void)
   return g_build_filename (g_get_user_data_dir (), "clapboard", "history.db", NULL);
 }
 
-/* The columns a take is read from (its settings are read when needed),
- * then who wrote it and when. */
-#define TAKE_COLUMNS \
-  "id, uid, task_id, state, model, prompt, submit_time, create_time, complete_time," \
-  " result_urls, thumbnail_url, local_file, thumbnail_file, fail_message, error_message," \
-  " cost, saved_time, evicted_time, owner, attempt, writer, stamp"
-#define COLUMN_UID 1
-#define COLUMN_WRITER 20
-#define COLUMN_STAMP 21
-
-static void
-read_record (sqlite3_stmt   *stmt,
-             ClapTaskRecord *r)
-{
-  r->row_id = sqlite3_column_int64 (stmt, 0);
-  r->uid = g_strdup (column_text (stmt, COLUMN_UID));
-  r->task_id = g_strdup (column_text (stmt, 2));
-  if (!clap_task_state_from_string (column_text (stmt, 3), &r->state))
-    r->state = CLAP_TASK_STATE_INTERRUPTED;
-  r->model = g_strdup (column_text (stmt, 4));
-  r->prompt = g_strdup (column_text (stmt, 5));
-  r->submit_time = sqlite3_column_int64 (stmt, 6);
-  r->create_time = sqlite3_column_int64 (stmt, 7);
-  r->complete_time = sqlite3_column_int64 (stmt, 8);
-  r->result_urls = urls_from_json (column_text (stmt, 9));
-  r->thumbnail_url = g_strdup (column_text (stmt, 10));
-  r->local_file = g_strdup (column_text (stmt, 11));
-  r->thumbnail_file = g_strdup (column_text (stmt, 12));
-  r->fail_message = g_strdup (column_text (stmt, 13));
-  r->error_message = g_strdup (column_text (stmt, 14));
-  r->cost = sqlite3_column_int64 (stmt, 15);
-  r->saved_time = sqlite3_column_int64 (stmt, 16);
-  r->evicted_time = sqlite3_column_int64 (stmt, 17);
-  r->owner = g_strdup (column_text (stmt, 18));
-  r->attempt = sqlite3_column_int64 (stmt, 19);
-}
-
 /* Reads every take, newest first, and the stamp of the last write. Runs in
  * whichever thread opens the store. */
 static GPtrArray *
@@ -839,8 +479,7 @@ load_tasks (sqlite3  *db,
             gint64   *last_stamp,
             GError  **error)
 {
-  static const char sql[] =
-    "SELECT " TAKE_COLUMNS " FROM takes ORDER BY submit_time DESC, id DESC";
+  g_autofree char *sql = _clap_store_schema_select ("ORDER BY submit_time DESC, id DESC");
   g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -857,8 +496,8 @@ load_tasks (sqlite3  *db,
     {
       ClapTaskRecord r = { 0 };
 
-      read_record (stmt, &r);
-      *last_stamp = MAX (*last_stamp, sqlite3_column_int64 (stmt, COLUMN_STAMP));
+      _clap_store_schema_read (stmt, &r);
+      *last_stamp = MAX (*last_stamp, r.stamp);
       if (r.uid != NULL)
         g_ptr_array_add (tasks, _clap_task_new_from_record (&r));
       _clap_task_record_clear (&r);
@@ -884,7 +523,7 @@ open_store (const char  *path,
   gint64 last_stamp;
   sqlite3 *db;
 
-  db = open_database (path, error);
+  db = _clap_store_schema_open (path, error);
   if (db == NULL)
     return NULL;
 
@@ -925,8 +564,7 @@ insert_task (ClapStore *self,
 static void
 refresh (ClapStore *self)
 {
-  static const char sql[] =
-    "SELECT " TAKE_COLUMNS " FROM takes WHERE stamp > ?1 ORDER BY stamp";
+  g_autofree char *sql = _clap_store_schema_select ("WHERE stamp > ?1 ORDER BY stamp");
   g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
   sqlite3_stmt *stmt = NULL;
 
@@ -941,12 +579,14 @@ refresh (ClapStore *self)
       ClapTaskRecord ours = { 0 };
       ClapTask *task;
 
-      self->last_stamp = MAX (self->last_stamp, sqlite3_column_int64 (stmt, COLUMN_STAMP));
-      if (g_strcmp0 (column_text (stmt, COLUMN_WRITER), _clap_process_token ()) == 0 ||
-          column_text (stmt, COLUMN_UID) == NULL)
-        continue;
+      _clap_store_schema_read (stmt, &r);
+      self->last_stamp = MAX (self->last_stamp, r.stamp);
+      if (g_strcmp0 (r.writer, _clap_process_token ()) == 0 || r.uid == NULL)
+        {
+          _clap_task_record_clear (&r);
+          continue;
+        }
 
-      read_record (stmt, &r);
       task = clap_store_find_by_uid (self, r.uid);
       if (task == NULL)
         {

@@ -5,8 +5,11 @@
 
 G_BEGIN_DECLS
 
-/* Every field the history keeps of a take, as plain data that a worker
- * thread may read while the take itself changes on the main thread. */
+/* Every field the history keeps of a take, as plain data: a take holds one,
+ * and a copy is what a worker thread writes while the take changes on the
+ * main thread. The columns that store it are listed once, in
+ * clap-store-schema.c: a new field is a member here, a line there and a
+ * migration. */
 typedef struct {
   gint64         row_id;
   char          *uid;
@@ -29,6 +32,11 @@ typedef struct {
   gint64         saved_time;
   gint64         evicted_time;
   gint64         attempt;   /* submissions made of it; "Send Again" adds one */
+
+  /* Read from the history, never written from here: which process wrote
+   * this version, and when in the order of all writes. */
+  char          *writer;
+  gint64         stamp;
 } ClapTaskRecord;
 
 /* Returns the take's settings JSON (a new string) or NULL. */
@@ -43,12 +51,19 @@ void      _clap_task_set_owner       (ClapTask       *self,
                                       const char     *owner);
 gint64    _clap_task_get_attempt     (ClapTask       *self);
 void      _clap_task_begin_attempt   (ClapTask       *self);
-void      _clap_task_record_clear    (ClapTaskRecord *record);
 int       _clap_task_record_progress (const ClapTaskRecord *record);
 void      _clap_task_snapshot        (ClapTask       *self,
                                       ClapTaskRecord *record);
 ClapTask *_clap_task_new_from_record (ClapTaskRecord *record);
 void      _clap_task_apply_record    (ClapTask       *self,
                                       const ClapTaskRecord *record);
+
+/* clap-store-schema.c: what the column table knows of a record. */
+void      _clap_task_record_clear    (ClapTaskRecord *record);
+void      _clap_task_record_copy     (ClapTaskRecord       *dest,
+                                      const ClapTaskRecord *src);
+void      _clap_task_record_update   (ClapTaskRecord       *dest,
+                                      const ClapTaskRecord *src,
+                                      GObject              *object);
 
 G_END_DECLS

@@ -17,31 +17,11 @@ struct _ClapTask
 {
   GObject        parent_instance;
 
-  gint64         row_id;
-  char          *uid;
-  gint64         submit_time;
-  char          *settings_json;
-  char          *owner;   /* the process submitting it (see _clap_process_token) */
+  ClapTaskRecord r;        /* what the history keeps */
+  JsonNode      *settings; /* r.settings_json, parsed on first use */
   ClapTaskSettingsLoader settings_loader; /* settings kept on disk until needed */
   gpointer       settings_loader_data;
-  char          *task_id;
-  char          *model;
-  char          *prompt;
-  JsonNode      *settings;
-  ClapTaskState  state;
-  gint64         create_time;
-  gint64         complete_time;
-  GStrv          result_urls;
-  char          *thumbnail_url;
-  char          *local_file;
-  char          *thumbnail_file;
-  char          *fail_message;
-  char          *error_message;
-  ClapPrice      cost;
   double         progress;
-  gint64         saved_time;
-  gint64         evicted_time;
-  gint64         attempt;
 };
 
 G_DEFINE_FINAL_TYPE (ClapTask, clap_task, G_TYPE_OBJECT)
@@ -102,19 +82,8 @@ clap_task_finalize (GObject *object)
 {
   ClapTask *self = (ClapTask *) object;
 
-  g_free (self->uid);
-  g_free (self->owner);
-  g_free (self->settings_json);
-  g_free (self->task_id);
-  g_free (self->model);
-  g_free (self->prompt);
+  _clap_task_record_clear (&self->r);
   g_clear_pointer (&self->settings, json_node_unref);
-  g_strfreev (self->result_urls);
-  g_free (self->thumbnail_url);
-  g_free (self->local_file);
-  g_free (self->thumbnail_file);
-  g_free (self->fail_message);
-  g_free (self->error_message);
 
   G_OBJECT_CLASS (clap_task_parent_class)->finalize (object);
 }
@@ -130,55 +99,55 @@ clap_task_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_ROW_ID:
-      g_value_set_int64 (value, self->row_id);
+      g_value_set_int64 (value, self->r.row_id);
       break;
     case PROP_TASK_ID:
-      g_value_set_string (value, self->task_id);
+      g_value_set_string (value, self->r.task_id);
       break;
     case PROP_MODEL:
-      g_value_set_string (value, self->model);
+      g_value_set_string (value, self->r.model);
       break;
     case PROP_PROMPT:
-      g_value_set_string (value, self->prompt);
+      g_value_set_string (value, self->r.prompt);
       break;
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_int (value, self->r.state);
       break;
     case PROP_CREATE_TIME:
-      g_value_set_int64 (value, self->create_time);
+      g_value_set_int64 (value, self->r.create_time);
       break;
     case PROP_COMPLETE_TIME:
-      g_value_set_int64 (value, self->complete_time);
+      g_value_set_int64 (value, self->r.complete_time);
       break;
     case PROP_RESULT_URLS:
-      g_value_set_boxed (value, self->result_urls);
+      g_value_set_boxed (value, self->r.result_urls);
       break;
     case PROP_THUMBNAIL_URL:
-      g_value_set_string (value, self->thumbnail_url);
+      g_value_set_string (value, self->r.thumbnail_url);
       break;
     case PROP_LOCAL_FILE:
-      g_value_set_string (value, self->local_file);
+      g_value_set_string (value, self->r.local_file);
       break;
     case PROP_THUMBNAIL_FILE:
-      g_value_set_string (value, self->thumbnail_file);
+      g_value_set_string (value, self->r.thumbnail_file);
       break;
     case PROP_FAIL_MESSAGE:
-      g_value_set_string (value, self->fail_message);
+      g_value_set_string (value, self->r.fail_message);
       break;
     case PROP_ERROR_MESSAGE:
-      g_value_set_string (value, self->error_message);
+      g_value_set_string (value, self->r.error_message);
       break;
     case PROP_COST:
-      g_value_set_int64 (value, self->cost);
+      g_value_set_int64 (value, self->r.cost);
       break;
     case PROP_PROGRESS:
       g_value_set_double (value, self->progress);
       break;
     case PROP_SAVED_TIME:
-      g_value_set_int64 (value, self->saved_time);
+      g_value_set_int64 (value, self->r.saved_time);
       break;
     case PROP_EVICTED_TIME:
-      g_value_set_int64 (value, self->evicted_time);
+      g_value_set_int64 (value, self->r.evicted_time);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -239,9 +208,9 @@ clap_task_class_init (ClapTaskClass *klass)
 static void
 clap_task_init (ClapTask *self)
 {
-  self->state = CLAP_TASK_STATE_SUBMITTING;
-  self->uid = g_uuid_string_random ();
-  self->submit_time = g_get_real_time () / 1000;
+  self->r.state = CLAP_TASK_STATE_SUBMITTING;
+  self->r.uid = g_uuid_string_random ();
+  self->r.submit_time = g_get_real_time () / 1000;
 }
 
 /* A new take for @request, not yet sent; it keeps the request's settings and
@@ -258,7 +227,7 @@ clap_task_new_for_request (ClapRequest *request)
 
       clap_task_set_settings (self, settings);
       if (clap_request_estimate (request, &cost))
-        self->cost = cost;
+        self->r.cost = cost;
     }
 
   return self;
@@ -268,7 +237,7 @@ gint64
 clap_task_get_row_id (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), 0);
-  return self->row_id;
+  return self->r.row_id;
 }
 
 void
@@ -276,7 +245,7 @@ clap_task_set_row_id (ClapTask *self,
                       gint64    row_id)
 {
   g_return_if_fail (CLAP_IS_TASK (self));
-  set_int64 (self, &self->row_id, row_id, PROP_ROW_ID);
+  set_int64 (self, &self->r.row_id, row_id, PROP_ROW_ID);
 }
 
 #define STRING_ACCESSORS(name, PROP)                                      \
@@ -284,14 +253,14 @@ clap_task_set_row_id (ClapTask *self,
   clap_task_get_##name (ClapTask *self)                                   \
   {                                                                       \
     g_return_val_if_fail (CLAP_IS_TASK (self), NULL);                     \
-    return self->name;                                                    \
+    return self->r.name;                                                    \
   }                                                                       \
   void                                                                    \
   clap_task_set_##name (ClapTask   *self,                                 \
                         const char *value)                                \
   {                                                                       \
     g_return_if_fail (CLAP_IS_TASK (self));                               \
-    set_string (self, &self->name, value, PROP);                          \
+    set_string (self, &self->r.name, value, PROP);                          \
   }
 
 STRING_ACCESSORS (task_id, PROP_TASK_ID)
@@ -308,14 +277,14 @@ STRING_ACCESSORS (error_message, PROP_ERROR_MESSAGE)
   clap_task_get_##name (ClapTask *self)                                   \
   {                                                                       \
     g_return_val_if_fail (CLAP_IS_TASK (self), 0);                        \
-    return self->name;                                                    \
+    return self->r.name;                                                    \
   }                                                                       \
   void                                                                    \
   clap_task_set_##name (ClapTask *self,                                   \
                         gint64    value)                                  \
   {                                                                       \
     g_return_if_fail (CLAP_IS_TASK (self));                               \
-    set_int64 (self, &self->name, value, PROP);                           \
+    set_int64 (self, &self->r.name, value, PROP);                           \
   }
 
 INT64_ACCESSORS (create_time, PROP_CREATE_TIME)
@@ -329,14 +298,14 @@ const char *
 clap_task_get_model (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
-  return self->model;
+  return self->r.model;
 }
 
 const char *
 clap_task_get_prompt (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
-  return self->prompt;
+  return self->r.prompt;
 }
 
 /* The settings are parsed on first use: a history of thousands of takes
@@ -346,11 +315,11 @@ clap_task_get_settings (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
 
-  if (self->settings == NULL && self->settings_json == NULL && self->settings_loader != NULL)
-    self->settings_json = self->settings_loader (self, self->settings_loader_data);
+  if (self->settings == NULL && self->r.settings_json == NULL && self->settings_loader != NULL)
+    self->r.settings_json = self->settings_loader (self, self->settings_loader_data);
 
-  if (self->settings == NULL && self->settings_json != NULL)
-    self->settings = json_from_string (self->settings_json, NULL);
+  if (self->settings == NULL && self->r.settings_json != NULL)
+    self->settings = json_from_string (self->r.settings_json, NULL);
 
   return self->settings;
 }
@@ -359,14 +328,14 @@ const char *
 clap_task_get_uid (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
-  return self->uid;
+  return self->r.uid;
 }
 
 gint64
 clap_task_get_submit_time (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), 0);
-  return self->submit_time;
+  return self->r.submit_time;
 }
 
 static const char *
@@ -400,14 +369,14 @@ clap_task_set_settings (ClapTask *self,
     return;
 
   g_clear_pointer (&self->settings, json_node_unref);
-  g_clear_pointer (&self->settings_json, g_free);
+  g_clear_pointer (&self->r.settings_json, g_free);
   self->settings = settings ? json_node_ref (settings) : NULL;
   if (settings != NULL)
-    self->settings_json = json_to_string (settings, FALSE);
+    self->r.settings_json = json_to_string (settings, FALSE);
 
   model = get_settings_string (settings, "model");
-  set_string (self, &self->model, model ? model : "kling-v2-6", PROP_MODEL);
-  set_string (self, &self->prompt, get_settings_string (settings, "prompt"), PROP_PROMPT);
+  set_string (self, &self->r.model, model ? model : "kling-v2-6", PROP_MODEL);
+  set_string (self, &self->r.prompt, get_settings_string (settings, "prompt"), PROP_PROMPT);
 }
 
 ClapRequest *
@@ -416,7 +385,7 @@ clap_task_dup_request (ClapTask *self)
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
 
   if (clap_task_get_settings (self) == NULL)
-    return clap_request_new (self->model);
+    return clap_request_new (self->r.model);
 
   return clap_request_new_from_settings (self->settings, NULL);
 }
@@ -426,14 +395,14 @@ clap_task_dup_description (ClapTask *self)
 {
   g_autoptr(ClapRequest) request = clap_task_dup_request (self);
 
-  return request ? clap_request_describe (request) : g_strdup (self->model);
+  return request ? clap_request_describe (request) : g_strdup (self->r.model);
 }
 
 ClapTaskState
 clap_task_get_state (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), CLAP_TASK_STATE_SUBMITTING);
-  return self->state;
+  return self->r.state;
 }
 
 void
@@ -442,9 +411,9 @@ clap_task_set_state (ClapTask      *self,
 {
   g_return_if_fail (CLAP_IS_TASK (self));
 
-  if (self->state != state)
+  if (self->r.state != state)
     {
-      self->state = state;
+      self->r.state = state;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
     }
 }
@@ -453,7 +422,7 @@ const char * const *
 clap_task_get_result_urls (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
-  return (const char * const *) self->result_urls;
+  return (const char * const *) self->r.result_urls;
 }
 
 void
@@ -462,7 +431,7 @@ clap_task_set_result_urls (ClapTask           *self,
 {
   g_return_if_fail (CLAP_IS_TASK (self));
 
-  if (_clap_replace_strv (&self->result_urls, urls))
+  if (_clap_replace_strv (&self->r.result_urls, urls))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT_URLS]);
 }
 
@@ -470,14 +439,14 @@ const char *
 clap_task_get_result_url (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), NULL);
-  return self->result_urls ? self->result_urls[0] : NULL;
+  return self->r.result_urls ? self->r.result_urls[0] : NULL;
 }
 
 ClapPrice
 clap_task_get_cost (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), 0);
-  return self->cost;
+  return self->r.cost;
 }
 
 void
@@ -485,7 +454,7 @@ clap_task_set_cost (ClapTask  *self,
                     ClapPrice  cost)
 {
   g_return_if_fail (CLAP_IS_TASK (self));
-  set_int64 (self, &self->cost, cost, PROP_COST);
+  set_int64 (self, &self->r.cost, cost, PROP_COST);
 }
 
 double
@@ -524,46 +493,46 @@ clap_task_apply_info (ClapTask           *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  changed |= set_string (self, &self->task_id, info->task_id, PROP_TASK_ID);
+  changed |= set_string (self, &self->r.task_id, info->task_id, PROP_TASK_ID);
 
   /* A state never goes back: a late or duplicate reply (a callback racing a
    * query) must not undo a final state. */
   state = info->state;
-  if (!clap_task_state_is_final (self->state) || self->state == CLAP_TASK_STATE_INTERRUPTED)
+  if (!clap_task_state_is_final (self->r.state) || self->r.state == CLAP_TASK_STATE_INTERRUPTED)
     {
-      if (!(self->state == CLAP_TASK_STATE_PROCESSING && state == CLAP_TASK_STATE_PENDING) &&
-          self->state != state)
+      if (!(self->r.state == CLAP_TASK_STATE_PROCESSING && state == CLAP_TASK_STATE_PENDING) &&
+          self->r.state != state)
         {
-          self->state = state;
+          self->r.state = state;
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
           changed = TRUE;
         }
     }
 
   if (info->create_time > 0)
-    changed |= set_int64 (self, &self->create_time, info->create_time, PROP_CREATE_TIME);
+    changed |= set_int64 (self, &self->r.create_time, info->create_time, PROP_CREATE_TIME);
   if (info->complete_time > 0)
-    changed |= set_int64 (self, &self->complete_time, info->complete_time, PROP_COMPLETE_TIME);
+    changed |= set_int64 (self, &self->r.complete_time, info->complete_time, PROP_COMPLETE_TIME);
 
   /* A reply without results never erases the ones already known. */
   if (info->result_urls != NULL &&
-      _clap_replace_strv (&self->result_urls, (const char * const *) info->result_urls))
+      _clap_replace_strv (&self->r.result_urls, (const char * const *) info->result_urls))
     {
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT_URLS]);
       changed = TRUE;
     }
 
   if (info->thumbnail_url != NULL)
-    changed |= set_string (self, &self->thumbnail_url, info->thumbnail_url, PROP_THUMBNAIL_URL);
+    changed |= set_string (self, &self->r.thumbnail_url, info->thumbnail_url, PROP_THUMBNAIL_URL);
 
-  if (self->state == CLAP_TASK_STATE_FAILED)
+  if (self->r.state == CLAP_TASK_STATE_FAILED)
     {
       const char *message = info->fail_msg;
 
       if (message == NULL && info->state == CLAP_TASK_STATE_FAILED)
         message = info->fail_code ? info->fail_code : _("The service gave no reason.");
       if (message != NULL)
-        changed |= set_string (self, &self->fail_message, message, PROP_FAIL_MESSAGE);
+        changed |= set_string (self, &self->r.fail_message, message, PROP_FAIL_MESSAGE);
     }
 
   g_object_thaw_notify (G_OBJECT (self));
@@ -576,10 +545,10 @@ clap_task_needs_download (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), FALSE);
 
-  return self->state == CLAP_TASK_STATE_COMPLETED &&
-         self->local_file == NULL &&
-         self->evicted_time == 0 &&
-         self->result_urls != NULL;
+  return self->r.state == CLAP_TASK_STATE_COMPLETED &&
+         self->r.local_file == NULL &&
+         self->r.evicted_time == 0 &&
+         self->r.result_urls != NULL;
 }
 
 /* When the result's link stops working, in ms since the epoch (0: not
@@ -590,58 +559,20 @@ clap_task_get_result_expiry (ClapTask *self)
 {
   g_return_val_if_fail (CLAP_IS_TASK (self), 0);
 
-  if (self->state != CLAP_TASK_STATE_COMPLETED || self->result_urls == NULL)
+  if (self->r.state != CLAP_TASK_STATE_COMPLETED || self->r.result_urls == NULL)
     return 0;
-  return (self->complete_time > 0 ? self->complete_time : self->submit_time) +
+  return (self->r.complete_time > 0 ? self->r.complete_time : self->r.submit_time) +
          CLAP_RESULT_LIFETIME_MS;
 }
 
 /* For the store ------------------------------------------------------------ */
-
-void
-_clap_task_record_clear (ClapTaskRecord *record)
-{
-  g_free (record->uid);
-  g_free (record->owner);
-  g_free (record->task_id);
-  g_free (record->model);
-  g_free (record->prompt);
-  g_free (record->settings_json);
-  g_strfreev (record->result_urls);
-  g_free (record->thumbnail_url);
-  g_free (record->local_file);
-  g_free (record->thumbnail_file);
-  g_free (record->fail_message);
-  g_free (record->error_message);
-  memset (record, 0, sizeof *record);
-}
 
 /* What the history keeps of @self, copied so a worker thread may write it. */
 void
 _clap_task_snapshot (ClapTask       *self,
                      ClapTaskRecord *record)
 {
-  record->row_id = self->row_id;
-  record->uid = g_strdup (self->uid);
-  record->owner = g_strdup (self->owner);
-  record->task_id = g_strdup (self->task_id);
-  record->model = g_strdup (self->model);
-  record->prompt = g_strdup (self->prompt);
-  record->settings_json = g_strdup (self->settings_json);
-  record->state = self->state;
-  record->submit_time = self->submit_time;
-  record->create_time = self->create_time;
-  record->complete_time = self->complete_time;
-  record->result_urls = g_strdupv (self->result_urls);
-  record->thumbnail_url = g_strdup (self->thumbnail_url);
-  record->local_file = g_strdup (self->local_file);
-  record->thumbnail_file = g_strdup (self->thumbnail_file);
-  record->fail_message = g_strdup (self->fail_message);
-  record->error_message = g_strdup (self->error_message);
-  record->cost = self->cost;
-  record->saved_time = self->saved_time;
-  record->evicted_time = self->evicted_time;
-  record->attempt = self->attempt;
+  _clap_task_record_copy (record, &self->r);
 }
 
 /* A take as the history kept it; takes ownership of @record's strings. */
@@ -650,28 +581,10 @@ _clap_task_new_from_record (ClapTaskRecord *record)
 {
   ClapTask *self = g_object_new (CLAP_TYPE_TASK, NULL);
 
-  g_free (self->uid);
-  self->row_id = record->row_id;
-  self->uid = g_steal_pointer (&record->uid);
-  self->owner = g_steal_pointer (&record->owner);
-  self->task_id = g_steal_pointer (&record->task_id);
-  self->model = g_steal_pointer (&record->model);
-  self->prompt = g_steal_pointer (&record->prompt);
-  self->settings_json = g_steal_pointer (&record->settings_json);
-  self->state = record->state;
-  self->submit_time = record->submit_time;
-  self->create_time = record->create_time;
-  self->complete_time = record->complete_time;
-  self->result_urls = g_steal_pointer (&record->result_urls);
-  self->thumbnail_url = g_steal_pointer (&record->thumbnail_url);
-  self->local_file = g_steal_pointer (&record->local_file);
-  self->thumbnail_file = g_steal_pointer (&record->thumbnail_file);
-  self->fail_message = g_steal_pointer (&record->fail_message);
-  self->error_message = g_steal_pointer (&record->error_message);
-  self->cost = record->cost;
-  self->saved_time = record->saved_time;
-  self->evicted_time = record->evicted_time;
-  self->attempt = record->attempt;
+  /* What g_object_new() gave it (a new uid) is replaced. */
+  _clap_task_record_clear (&self->r);
+  self->r = *record;
+  memset (record, 0, sizeof *record);
 
   return self;
 }
@@ -706,24 +619,10 @@ void
 _clap_task_apply_record (ClapTask             *self,
                          const ClapTaskRecord *record)
 {
-  g_return_if_fail (g_strcmp0 (self->uid, record->uid) == 0);
+  g_return_if_fail (g_strcmp0 (self->r.uid, record->uid) == 0);
 
   g_object_freeze_notify (G_OBJECT (self));
-  _clap_task_set_owner (self, record->owner);
-  self->attempt = record->attempt;
-  clap_task_set_task_id (self, record->task_id);
-  clap_task_set_create_time (self, record->create_time);
-  clap_task_set_complete_time (self, record->complete_time);
-  clap_task_set_result_urls (self, (const char * const *) record->result_urls);
-  clap_task_set_thumbnail_url (self, record->thumbnail_url);
-  clap_task_set_local_file (self, record->local_file);
-  clap_task_set_thumbnail_file (self, record->thumbnail_file);
-  clap_task_set_fail_message (self, record->fail_message);
-  clap_task_set_error_message (self, record->error_message);
-  clap_task_set_cost (self, record->cost);
-  clap_task_set_saved_time (self, record->saved_time);
-  clap_task_set_evicted_time (self, record->evicted_time);
-  clap_task_set_state (self, record->state);
+  _clap_task_record_update (&self->r, record, G_OBJECT (self));
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -743,14 +642,14 @@ _clap_task_set_settings_loader (ClapTask               *self,
 const char *
 _clap_task_get_owner (ClapTask *self)
 {
-  return self->owner;
+  return self->r.owner;
 }
 
 void
 _clap_task_set_owner (ClapTask   *self,
                       const char *owner)
 {
-  _clap_replace_string (&self->owner, owner);
+  _clap_replace_string (&self->r.owner, owner);
 }
 
 /* Each submission of a take counts: when two processes wrote different
@@ -758,11 +657,11 @@ _clap_task_set_owner (ClapTask   *self,
 gint64
 _clap_task_get_attempt (ClapTask *self)
 {
-  return self->attempt;
+  return self->r.attempt;
 }
 
 void
 _clap_task_begin_attempt (ClapTask *self)
 {
-  self->attempt++;
+  self->r.attempt++;
 }
