@@ -28,6 +28,15 @@ ClapWriteResult  _clap_store_schema_upsert    (sqlite3               *db,
 gboolean         _clap_store_schema_delete    (sqlite3               *db,
                                                const char            *uid,
                                                GError               **error);
+gboolean         _clap_store_schema_add_exchange   (sqlite3      *db,
+                                                    const char   *uid,
+                                                    gint64        attempt,
+                                                    gint64        time,
+                                                    JsonNode     *exchange,
+                                                    GError      **error);
+JsonNode        *_clap_store_schema_read_exchanges (sqlite3      *db,
+                                                    const char   *uid,
+                                                    GError      **error);
 void             _clap_store_set_write_error  (sqlite3               *db,
                                                GError               **error);
 

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "clap-store-private.h"
+#include "clap-untrusted.h"
 #include "clap-util-private.h"
 
 /* The history's schema: its migrations, and one table of the columns a take
@@ -16,7 +17,7 @@
  * follow that table, so a new field is a member of ClapTaskRecord, a line
  * in columns[] and a migration that adds the column. */
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 typedef enum {
   COLUMN_TEXT,      /* char *, NULL as NULL */
@@ -64,6 +65,8 @@ static const Column columns[] = {
   { "cost",           COLUMN_INT64,    FIELD (cost),           "cost" },
   { "saved_time",     COLUMN_INT64,    FIELD (saved_time),     "saved-time" },
   { "evicted_time",   COLUMN_INT64,    FIELD (evicted_time),   "evicted-time" },
+  { "warning",        COLUMN_TEXT,     FIELD (warning),        "warning" },
+  { "service_state",  COLUMN_TEXT,     FIELD (service_state),  "service-state" },
   { "owner",          COLUMN_TEXT,     FIELD (owner) },
   { "attempt",        COLUMN_INT64,    FIELD (attempt) },
   { "progress",       COLUMN_PROGRESS, 0 },
@@ -124,12 +127,33 @@ static const char *const schema_v4[] = {
   NULL
 };
 
+/* Version 5: what the person should check about a take (warning), the
+ * state the service named when Clapboard does not know it, and the
+ * exchanges with the service (Request Details): an append-only list per
+ * take, which goes with the take. */
+static const char *const schema_v5[] = {
+  "ALTER TABLE takes ADD COLUMN warning TEXT",
+  "ALTER TABLE takes ADD COLUMN service_state TEXT",
+  "CREATE TABLE exchanges ("
+  "  uid TEXT NOT NULL,"
+  "  seq INTEGER NOT NULL,"
+  "  attempt INTEGER NOT NULL DEFAULT 0,"
+  "  time INTEGER NOT NULL DEFAULT 0,"
+  "  json TEXT NOT NULL,"
+  "  PRIMARY KEY (uid, seq)"
+  ")",
+  "CREATE TRIGGER takes_exchanges_go_with_the_take AFTER DELETE ON takes"
+  " BEGIN DELETE FROM exchanges WHERE uid = OLD.uid; END",
+  NULL
+};
+
 /* Each entry brings the schema from version i to i + 1. */
 static const char *const *const migrations[] = {
   schema_v1,
   schema_v2,
   schema_v3,
   schema_v4,
+  schema_v5,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -639,4 +663,172 @@ _clap_task_record_update (ClapTaskRecord       *dest,
       if (changed && column->property != NULL)
         g_object_notify (object, column->property);
     }
+}
+
+/* Exchanges ------------------------------------------------------------------ */
+
+/* A stored exchange larger than the cap is kept as the start of its text,
+ * in an object that says so: the first bytes of an answer are what a
+ * person reads. */
+static char *
+exchange_to_text (JsonNode *exchange)
+{
+  g_autofree char *text = json_to_string (exchange, FALSE);
+  gsize length = strlen (text);
+  gsize keep = CLAP_STORE_EXCHANGE_MAX_BYTES - 1024;
+
+  while (length > CLAP_STORE_EXCHANGE_MAX_BYTES)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) cut = NULL;
+      const char *end = text + MIN (keep, length);
+      g_autofree char *head = NULL;
+      g_autofree char *wrapped = NULL;
+
+      /* never half a character */
+      g_utf8_validate (text, end - text, &end);
+      head = g_strndup (text, end - text);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "truncated");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_set_member_name (builder, "bytes");
+      json_builder_add_int_value (builder, (gint64) length);
+      json_builder_set_member_name (builder, "head");
+      json_builder_add_string_value (builder, head);
+      json_builder_end_object (builder);
+      cut = json_builder_get_root (builder);
+      wrapped = json_to_string (cut, FALSE);
+
+      /* Escaping may make the head longer than the cap: keep less. */
+      if (strlen (wrapped) <= CLAP_STORE_EXCHANGE_MAX_BYTES)
+        return g_steal_pointer (&wrapped);
+      keep /= 2;
+    }
+
+  return g_steal_pointer (&text);
+}
+
+/* Appends @exchange to the take @uid's exchanges, keeping the first of each
+ * attempt (its create) and the last CLAP_STORE_MAX_EXCHANGES. */
+gboolean
+_clap_store_schema_add_exchange (sqlite3     *db,
+                                 const char  *uid,
+                                 gint64       attempt,
+                                 gint64       time,
+                                 JsonNode    *exchange,
+                                 GError     **error)
+{
+  static const char insert[] =
+    "INSERT INTO exchanges (uid, seq, attempt, time, json) VALUES (?1,"
+    " (SELECT IFNULL (MAX (seq), 0) + 1 FROM exchanges WHERE uid = ?1), ?2, ?3, ?4)";
+  static const char prune[] =
+    "DELETE FROM exchanges WHERE uid = ?1"
+    " AND seq NOT IN (SELECT seq FROM exchanges WHERE uid = ?1 ORDER BY seq DESC LIMIT ?2)"
+    " AND seq NOT IN (SELECT MIN (seq) FROM exchanges WHERE uid = ?1 GROUP BY attempt)";
+  g_autofree char *text = exchange_to_text (exchange);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (!exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  rc = sqlite3_prepare_v2 (db, insert, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      bind_text (stmt, 1, uid);
+      sqlite3_bind_int64 (stmt, 2, attempt);
+      sqlite3_bind_int64 (stmt, 3, time);
+      bind_text (stmt, 4, text);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc == SQLITE_DONE)
+    {
+      rc = sqlite3_prepare_v2 (db, prune, -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        {
+          bind_text (stmt, 1, uid);
+          sqlite3_bind_int (stmt, 2, CLAP_STORE_MAX_EXCHANGES);
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_finalize (stmt);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      _clap_store_set_write_error (db, error);
+      exec (db, "ROLLBACK", NULL);
+      return FALSE;
+    }
+
+  return exec (db, "COMMIT", error);
+}
+
+/* The take @uid's exchanges, oldest first: an array of
+ * {"seq", "time", "attempt", "exchange"}, or "error" in place of an
+ * exchange that cannot be read back. */
+JsonNode *
+_clap_store_schema_read_exchanges (sqlite3     *db,
+                                   const char  *uid,
+                                   GError     **error)
+{
+  static const char sql[] =
+    "SELECT seq, time, attempt, json FROM exchanges WHERE uid = ?1 ORDER BY seq";
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
+                   _("The history could not be read: %s"), sqlite3_errmsg (db));
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+
+  bind_text (stmt, 1, uid);
+  json_builder_begin_array (builder);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *text = column_text (stmt, 3);
+      int length = sqlite3_column_bytes (stmt, 3);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(JsonNode) exchange = NULL;
+
+      /* Stored from the network: read back through the same gate. */
+      exchange = clap_untrusted_parse_json (text, text ? length : -1,
+                                            CLAP_STORE_EXCHANGE_MAX_BYTES, &local_error);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "seq");
+      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
+      json_builder_set_member_name (builder, "time");
+      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 1));
+      json_builder_set_member_name (builder, "attempt");
+      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 2));
+      if (exchange != NULL)
+        {
+          json_builder_set_member_name (builder, "exchange");
+          json_builder_add_value (builder, g_steal_pointer (&exchange));
+        }
+      else
+        {
+          json_builder_set_member_name (builder, "error");
+          json_builder_add_string_value (builder, local_error->message);
+        }
+      json_builder_end_object (builder);
+    }
+  sqlite3_finalize (stmt);
+  json_builder_end_array (builder);
+
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
+                   _("The history could not be read: %s"), sqlite3_errmsg (db));
+      return NULL;
+    }
+
+  return json_builder_get_root (builder);
 }

@@ -34,6 +34,7 @@ G_DEFINE_QUARK (clap-store-error-quark, clap_store_error)
 typedef enum {
   OP_UPSERT,
   OP_DELETE,
+  OP_EXCHANGE,
   OP_FLUSH,
   OP_QUIT,
 } OpKind;
@@ -42,6 +43,8 @@ typedef struct {
   OpKind          kind;
   ClapTaskRecord  record;
   GTask          *task;     /* OP_UPSERT of an add: completed once committed */
+  JsonNode       *exchange; /* OP_EXCHANGE: for record.uid, of record.attempt */
+  gint64          time;
 } Op;
 
 struct _ClapStore
@@ -90,6 +93,7 @@ op_free (Op *op)
 {
   _clap_task_record_clear (&op->record);
   g_clear_object (&op->task);
+  g_clear_pointer (&op->exchange, json_node_unref);
   g_free (op);
 }
 
@@ -176,6 +180,9 @@ writer_thread (gpointer user_data)
         }
       else if (op->kind == OP_DELETE)
         ok = _clap_store_schema_delete (self->db, op->record.uid, &error);
+      else if (op->kind == OP_EXCHANGE)
+        ok = _clap_store_schema_add_exchange (self->db, op->record.uid, op->record.attempt,
+                                              op->time, op->exchange, &error);
 
       /* Counted before anyone can learn that the write happened. */
       if (ok && op->kind != OP_FLUSH)
@@ -890,6 +897,54 @@ clap_store_find_by_uid (ClapStore  *self,
     if (g_str_equal (clap_task_get_uid (g_ptr_array_index (self->items, i)), uid))
       return g_ptr_array_index (self->items, i);
   return NULL;
+}
+
+/* Keeps @exchange (a request and its answer, as the client describes it:
+ * clap_client_dup_exchange()) with @task, for Request Details. Written in
+ * order with the take's changes; a take no longer in the history keeps
+ * nothing. */
+void
+clap_store_add_exchange (ClapStore *self,
+                         ClapTask  *task,
+                         JsonNode  *exchange)
+{
+  Op *op;
+
+  g_return_if_fail (CLAP_IS_STORE (self));
+  g_return_if_fail (CLAP_IS_TASK (task));
+
+  if (exchange == NULL || !g_ptr_array_find (self->items, task, NULL))
+    return;
+
+  op = g_new0 (Op, 1);
+  op->kind = OP_EXCHANGE;
+  op->record.uid = g_strdup (clap_task_get_uid (task));
+  op->record.attempt = _clap_task_get_attempt (task);
+  op->exchange = json_node_ref (exchange);
+  op->time = g_get_real_time () / 1000;
+  enqueue (self, op);
+}
+
+/* The exchanges the history keeps of the take @uid, oldest first, as they
+ * are on disk now: a JSON array of {"seq", "time" (ms since the epoch),
+ * "attempt", "exchange"}; an exchange that cannot be read back has an
+ * "error" (a message) instead. Each is parsed as untrusted input. */
+JsonNode *
+clap_store_dup_exchanges (ClapStore   *self,
+                          const char  *uid,
+                          GError     **error)
+{
+  g_return_val_if_fail (CLAP_IS_STORE (self), NULL);
+  g_return_val_if_fail (uid != NULL, NULL);
+
+  if (get_reader (self) == NULL)
+    {
+      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
+                   _("The history “%s” could not be read."), self->path);
+      return NULL;
+    }
+
+  return _clap_store_schema_read_exchanges (self->reader, uid, error);
 }
 
 /* Writes every pending change and waits until it is on disk: before the

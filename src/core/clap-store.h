@@ -16,6 +16,12 @@ typedef enum {
   CLAP_STORE_ERROR_CHANGED,   /* another process wrote a newer version */
 } ClapStoreError;
 
+/* Request Details: each take keeps the first exchange of each submission
+ * (its create) and the last CLAP_STORE_MAX_EXCHANGES, each at most
+ * CLAP_STORE_EXCHANGE_MAX_BYTES of JSON (a larger one is cut). */
+#define CLAP_STORE_MAX_EXCHANGES      20
+#define CLAP_STORE_EXCHANGE_MAX_BYTES (160 * 1024)
+
 #define CLAP_TYPE_STORE (clap_store_get_type ())
 G_DECLARE_FINAL_TYPE (ClapStore, clap_store, CLAP, STORE, GObject)
 
@@ -55,6 +61,12 @@ ClapTask   *clap_store_find_by_task_id   (ClapStore           *self,
                                           const char          *task_id);
 ClapTask   *clap_store_find_by_uid       (ClapStore           *self,
                                           const char          *uid);
+void        clap_store_add_exchange      (ClapStore           *self,
+                                          ClapTask            *task,
+                                          JsonNode            *exchange);
+JsonNode   *clap_store_dup_exchanges     (ClapStore           *self,
+                                          const char          *uid,
+                                          GError             **error);
 gboolean    clap_store_flush             (ClapStore           *self,
                                           GError             **error);
 guint64     clap_store_get_n_writes      (ClapStore           *self);

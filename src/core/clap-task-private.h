@@ -32,6 +32,9 @@ typedef struct {
   gint64         saved_time;
   gint64         evicted_time;
   gint64         attempt;   /* submissions made of it; "Send Again" adds one */
+  char          *warning;   /* something the person should check (a duplicate task id) */
+  char          *service_state; /* the state as the service wrote it, when Clapboard does not
+                                 * know the name */
 
   /* Read from the history, never written from here: which process wrote
    * this version, and when in the order of all writes. */

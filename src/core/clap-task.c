@@ -45,6 +45,8 @@ enum {
   PROP_PROGRESS,
   PROP_SAVED_TIME,
   PROP_EVICTED_TIME,
+  PROP_WARNING,
+  PROP_SERVICE_STATE,
   N_PROPS
 };
 
@@ -149,6 +151,12 @@ clap_task_get_property (GObject    *object,
     case PROP_EVICTED_TIME:
       g_value_set_int64 (value, self->r.evicted_time);
       break;
+    case PROP_WARNING:
+      g_value_set_string (value, self->r.warning);
+      break;
+    case PROP_SERVICE_STATE:
+      g_value_set_string (value, self->r.service_state);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -201,6 +209,16 @@ clap_task_class_init (ClapTaskClass *klass)
    * fetched again); 0 while the clip is kept. */
   properties[PROP_EVICTED_TIME] =
     g_param_spec_int64 ("evicted-time", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  /* Something the person should check, shown beside the take whatever its
+   * state: the service gave it the same task id as another take. NULL when
+   * nothing is wrong. */
+  properties[PROP_WARNING] =
+    g_param_spec_string ("warning", NULL, NULL, NULL, flags);
+  /* The state as the service wrote it when Clapboard does not know that
+   * name (the take is then polled as "processing"), escaped and short
+   * enough for a label; NULL when the state is a known one. */
+  properties[PROP_SERVICE_STATE] =
+    g_param_spec_string ("service-state", NULL, NULL, NULL, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -269,6 +287,8 @@ STRING_ACCESSORS (local_file, PROP_LOCAL_FILE)
 STRING_ACCESSORS (thumbnail_file, PROP_THUMBNAIL_FILE)
 STRING_ACCESSORS (fail_message, PROP_FAIL_MESSAGE)
 STRING_ACCESSORS (error_message, PROP_ERROR_MESSAGE)
+STRING_ACCESSORS (warning, PROP_WARNING)
+STRING_ACCESSORS (service_state, PROP_SERVICE_STATE)
 
 #undef STRING_ACCESSORS
 

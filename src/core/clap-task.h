@@ -60,6 +60,12 @@ void           clap_task_set_fail_message   (ClapTask      *self,
 const char    *clap_task_get_error_message  (ClapTask      *self);
 void           clap_task_set_error_message  (ClapTask      *self,
                                              const char    *message);
+const char    *clap_task_get_warning        (ClapTask      *self);
+void           clap_task_set_warning        (ClapTask      *self,
+                                             const char    *warning);
+const char    *clap_task_get_service_state  (ClapTask      *self);
+void           clap_task_set_service_state  (ClapTask      *self,
+                                             const char    *service_state);
 ClapPrice      clap_task_get_cost           (ClapTask      *self);
 void           clap_task_set_cost           (ClapTask      *self,
                                              ClapPrice      cost);

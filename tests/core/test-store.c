@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 
 #include "clap-store.h"
+#include "clap-task-private.h"
+#include "clap-test-files.h"
 
 typedef struct {
   char *dir;
@@ -23,16 +26,7 @@ static void
 teardown (Fixture       *fx,
           gconstpointer  data)
 {
-  g_autofree char *sub = g_path_get_dirname (fx->path);
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *p = g_strconcat (fx->path, suffixes[i], NULL);
-      g_unlink (p);
-    }
-  g_rmdir (sub);
-  g_rmdir (fx->dir);
+  clap_test_rm_rf (fx->dir);
   g_free (fx->path);
   g_free (fx->dir);
 }
@@ -311,6 +305,236 @@ test_migrate_from_3 (Fixture       *fx,
   g_assert_cmpint (clap_task_get_saved_time (clap_store_find_by_uid (again, "old-take")), ==, 42);
 }
 
+
+/* A history written by the previous version (schema 4) opens, migrated:
+ * the takes keep everything, gain a warning and a service state, and
+ * Request Details start empty. */
+static void
+test_migrate_from_4 (Fixture       *fx,
+                     gconstpointer  data)
+{
+  static const char v4[] =
+    "CREATE TABLE takes (id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, task_id TEXT,"
+    " state TEXT NOT NULL, model TEXT, prompt TEXT, settings TEXT,"
+    " submit_time INTEGER NOT NULL DEFAULT 0, create_time INTEGER NOT NULL DEFAULT 0,"
+    " complete_time INTEGER NOT NULL DEFAULT 0, result_urls TEXT, thumbnail_url TEXT,"
+    " local_file TEXT, thumbnail_file TEXT, fail_message TEXT, error_message TEXT,"
+    " cost INTEGER NOT NULL DEFAULT 0, saved_time INTEGER NOT NULL DEFAULT 0,"
+    " evicted_time INTEGER NOT NULL DEFAULT 0, owner TEXT,"
+    " attempt INTEGER NOT NULL DEFAULT 0, progress INTEGER NOT NULL DEFAULT 0,"
+    " writer TEXT, stamp INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX takes_task_id ON takes (task_id);"
+    "CREATE INDEX takes_stamp ON takes (stamp);"
+    "INSERT INTO takes (uid, task_id, state, model, prompt, submit_time, complete_time,"
+    " result_urls, local_file, cost, attempt, progress, writer, stamp)"
+    " VALUES ('v4-take', 'cl-four', 'completed', 'kling-v3', 'from version 4', 7, 9,"
+    " '[\"https://x/four.mp4\"]', '/clips/four.mp4', 3165, 2, 5, 'someone', 12);"
+    "PRAGMA user_version=4;";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = NULL;
+  g_autoptr(ClapStore) again = NULL;
+  g_autoptr(JsonNode) exchanges = NULL;
+  g_autofree char *dir = g_path_get_dirname (fx->path);
+  const char *urls[] = { "https://x/four.mp4", NULL };
+  sqlite3 *db = NULL;
+  ClapTask *task;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (fx->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, v4, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = clap_store_open (fx->path, &error);
+  g_assert_no_error (error);
+  task = clap_store_find_by_uid (store, "v4-take");
+  g_assert_nonnull (task);
+  g_assert_cmpstr (clap_task_get_task_id (task), ==, "cl-four");
+  g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_COMPLETED);
+  g_assert_cmpstrv (clap_task_get_result_urls (task), urls);
+  g_assert_cmpstr (clap_task_get_local_file (task), ==, "/clips/four.mp4");
+  g_assert_cmpint (_clap_task_get_attempt (task), ==, 2);
+  g_assert_null (clap_task_get_warning (task));
+  g_assert_null (clap_task_get_service_state (task));
+  exchanges = clap_store_dup_exchanges (store, "v4-take", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (exchanges)), ==, 0);
+
+  clap_task_set_warning (task, "check me");
+  clap_task_set_service_state (task, "rendering");
+  g_assert_true (clap_store_flush (store, &error));
+  g_clear_object (&store);
+
+  again = clap_store_open (fx->path, &error);
+  g_assert_no_error (error);
+  task = clap_store_find_by_uid (again, "v4-take");
+  g_assert_cmpstr (clap_task_get_warning (task), ==, "check me");
+  g_assert_cmpstr (clap_task_get_service_state (task), ==, "rendering");
+  g_assert_cmpint (_clap_task_get_attempt (task), ==, 2);
+}
+
+static JsonNode *
+make_exchange (const char *what,
+               guint       n,
+               gsize       body_bytes)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *body = body_bytes ? g_strnfill (body_bytes, 'x') : NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "what");
+  json_builder_add_string_value (b, what);
+  json_builder_set_member_name (b, "n");
+  json_builder_add_int_value (b, n);
+  if (body != NULL)
+    {
+      json_builder_set_member_name (b, "body");
+      json_builder_add_string_value (b, body);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static JsonObject *
+exchange_at (JsonNode *exchanges,
+             guint     i)
+{
+  JsonObject *entry = json_array_get_object_element (json_node_get_array (exchanges), i);
+
+  return json_object_get_object_member (entry, "exchange");
+}
+
+/* Request Details: an append-only list per take that keeps each
+ * submission's create and the last 20, each bounded, and goes with the
+ * take. */
+static void
+test_exchanges (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) task = add_take (store, "talked about");
+  g_autoptr(ClapTask) other = add_take (store, "quiet");
+  g_autoptr(JsonNode) exchanges = NULL;
+  g_autofree char *uid = g_strdup (clap_task_get_uid (task));
+  JsonArray *array;
+  JsonObject *big;
+
+  /* the first submission: a create, then 30 queries */
+  {
+    g_autoptr(JsonNode) create = make_exchange ("create", 0, 0);
+    clap_store_add_exchange (store, task, create);
+  }
+  for (guint i = 1; i <= 30; i++)
+    {
+      g_autoptr(JsonNode) query = make_exchange ("query", i, 0);
+      clap_store_add_exchange (store, task, query);
+    }
+  g_assert_true (clap_store_flush (store, &error));
+
+  exchanges = clap_store_dup_exchanges (store, uid, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (exchanges);
+  g_assert_cmpuint (json_array_get_length (array), ==, 1 + CLAP_STORE_MAX_EXCHANGES);
+  g_assert_cmpstr (json_object_get_string_member (exchange_at (exchanges, 0), "what"), ==, "create");
+  /* oldest first: queries 11 to 30 */
+  g_assert_cmpint (json_object_get_int_member (exchange_at (exchanges, 1), "n"), ==, 11);
+  g_assert_cmpint (json_object_get_int_member (exchange_at (exchanges, 20), "n"), ==, 30);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 0), "time"), >, 0);
+  g_clear_pointer (&exchanges, json_node_unref);
+
+  /* "Send Again": the second create is kept too, with the first */
+  _clap_task_begin_attempt (task);
+  {
+    g_autoptr(JsonNode) create = make_exchange ("create", 100, 0);
+    clap_store_add_exchange (store, task, create);
+  }
+  for (guint i = 101; i <= 125; i++)
+    {
+      g_autoptr(JsonNode) query = make_exchange ("query", i, 0);
+      clap_store_add_exchange (store, task, query);
+    }
+  /* an answer larger than the cap is cut, still JSON */
+  {
+    g_autoptr(JsonNode) huge = make_exchange ("query", 126, 2 * CLAP_STORE_EXCHANGE_MAX_BYTES);
+    clap_store_add_exchange (store, task, huge);
+  }
+  g_assert_true (clap_store_flush (store, &error));
+
+  exchanges = clap_store_dup_exchanges (store, uid, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (exchanges);
+  g_assert_cmpuint (json_array_get_length (array), ==, 2 + CLAP_STORE_MAX_EXCHANGES);
+  g_assert_cmpint (json_object_get_int_member (exchange_at (exchanges, 0), "n"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (exchange_at (exchanges, 1), "n"), ==, 100);
+  g_assert_cmpint (json_object_get_int_member (exchange_at (exchanges, 2), "n"), ==, 107);
+  big = exchange_at (exchanges, 21);
+  g_assert_true (json_object_get_boolean_member (big, "truncated"));
+  g_assert_cmpint (json_object_get_int_member (big, "bytes"), >, 2 * CLAP_STORE_EXCHANGE_MAX_BYTES);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (big, "head"), "{\"what\""));
+  g_clear_pointer (&exchanges, json_node_unref);
+  {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (fx->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT MAX (length (json)) FROM exchanges", -1,
+                                         &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int64 (stmt, 0), <=, CLAP_STORE_EXCHANGE_MAX_BYTES);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+
+  /* the other take has none; a removed take's go with it */
+  exchanges = clap_store_dup_exchanges (store, clap_task_get_uid (other), &error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (exchanges)), ==, 0);
+  g_clear_pointer (&exchanges, json_node_unref);
+  clap_store_remove (store, task);
+  {
+    g_autoptr(JsonNode) late = make_exchange ("query", 999, 0);
+    clap_store_add_exchange (store, task, late);
+  }
+  g_assert_true (clap_store_flush (store, &error));
+  exchanges = clap_store_dup_exchanges (store, uid, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (exchanges)), ==, 0);
+}
+
+/* What is stored from the network is read back through the same gate: an
+ * exchange nested far too deep is reported, never handed to the parser. */
+static void
+test_exchange_read_back_bounded (Fixture       *fx,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) task = add_take (store, "deep");
+  g_autoptr(JsonNode) exchanges = NULL;
+  g_autoptr(GString) deep = g_string_new (NULL);
+  JsonObject *entry;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  g_assert_cmpint (sqlite3_open (fx->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO exchanges (uid, seq, attempt, time, json)"
+                                           " VALUES (?1, 1, 0, 5, ?2)", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, clap_task_get_uid (task), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, deep->str, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  exchanges = clap_store_dup_exchanges (store, clap_task_get_uid (task), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (exchanges)), ==, 1);
+  entry = json_array_get_object_element (json_node_get_array (exchanges), 0);
+  g_assert_false (json_object_has_member (entry, "exchange"));
+  g_assert_nonnull (strstr (json_object_get_string_member (entry, "error"), "levels deep"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -323,6 +547,9 @@ main (int argc, char *argv[])
   ADD ("writes-coalesce", test_writes_coalesce);
   ADD ("too-new", test_too_new);
   ADD ("migrate-from-3", test_migrate_from_3);
+  ADD ("migrate-from-4", test_migrate_from_4);
+  ADD ("exchanges", test_exchanges);
+  ADD ("exchange-read-back-bounded", test_exchange_read_back_bounded);
   ADD ("open-async", test_open_async);
 
   return g_test_run ();
