@@ -16,6 +16,10 @@ void        clap_poller_set_client       (ClapPoller *self,
 void        clap_poller_set_interval     (ClapPoller *self,
                                           guint       first_ms,
                                           guint       max_ms);
+void        clap_poller_set_link_interval (ClapPoller *self,
+                                           guint       first_ms,
+                                           guint       max_ms,
+                                           guint       follow_ms);
 void        clap_poller_set_max_in_flight (ClapPoller *self,
                                            guint       max_in_flight);
 void        clap_poller_add              (ClapPoller *self,

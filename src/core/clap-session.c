@@ -8,9 +8,11 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
+#include "clap-results-private.h"
 #include "clap-session.h"
 #include "clap-task-private.h"
 #include "clap-transfer.h"
+#include "clap-untrusted.h"
 #include "clap-util-private.h"
 
 /* The life of a take, the same for the window and the command line:
@@ -90,6 +92,16 @@ on_poll_error (ClapPoller  *poller,
                ClapSession *self)
 {
   emit_error (self, task, error);
+}
+
+/* A query and its answer: kept with the take, for Request Details. */
+static void
+on_exchange (ClapPoller  *poller,
+             ClapTask    *task,
+             JsonNode    *exchange,
+             ClapSession *self)
+{
+  clap_store_add_exchange (self->store, task, exchange);
 }
 
 static void
@@ -201,6 +213,7 @@ clap_session_new (ClapStore  *store,
 
   g_signal_connect (self->poller, "task-finished", G_CALLBACK (on_task_finished), self);
   g_signal_connect (self->poller, "error", G_CALLBACK (on_poll_error), self);
+  g_signal_connect (self->poller, "exchange", G_CALLBACK (on_exchange), self);
   g_signal_connect (self->store, "write-failed", G_CALLBACK (on_write_failed), self);
   g_signal_connect_swapped (self->store, "changed-elsewhere", G_CALLBACK (resume_task), self);
 
@@ -278,6 +291,7 @@ clap_session_set_cache_limits (ClapSession *self,
 
 typedef struct {
   char    *uid;
+  char    *task_id;
   char    *path;
   gint64   complete_time;
   gboolean evictable;
@@ -289,6 +303,7 @@ static void
 cache_entry_free (CacheEntry *entry)
 {
   g_free (entry->uid);
+  g_free (entry->task_id);
   g_free (entry->path);
   g_free (entry);
 }
@@ -320,7 +335,7 @@ evict_thread (GTask        *task,
       CacheEntry *entry = g_ptr_array_index (entries, i);
       GStatBuf st;
 
-      if (g_stat (entry->path, &st) == 0)
+      if (g_lstat (entry->path, &st) == 0)
         {
           entry->size = st.st_size;
           total += (guint64) st.st_size;
@@ -334,7 +349,9 @@ evict_thread (GTask        *task,
 
       if (!entry->evictable || entry->size == 0)
         continue;
-      if (g_unlink (entry->path) == 0)
+      /* Checked again where it is removed: only a file of ours, never what a
+       * link points to. */
+      if (_clap_results_remove (self->results_dir, entry->uid, entry->task_id, entry->path))
         {
           entry->evicted = TRUE;
           total -= (guint64) entry->size;
@@ -396,7 +413,8 @@ clap_session_enforce_cache (ClapSession *self)
       CacheEntry *entry;
       gboolean saved, refetchable;
 
-      if (path == NULL || !g_str_has_prefix (path, self->results_dir))
+      if (!_clap_results_is_own (self->results_dir, clap_task_get_uid (take),
+                                 clap_task_get_task_id (take), path, FALSE))
         continue;
 
       saved = clap_task_get_saved_time (take) > 0;
@@ -406,6 +424,7 @@ clap_session_enforce_cache (ClapSession *self)
 
       entry = g_new0 (CacheEntry, 1);
       entry->uid = g_strdup (clap_task_get_uid (take));
+      entry->task_id = g_strdup (clap_task_get_task_id (take));
       entry->path = g_strdup (path);
       entry->complete_time = clap_task_get_complete_time (take);
       entry->evictable = saved || refetchable;
@@ -499,6 +518,18 @@ interrupted_message (void)
            "it again.");
 }
 
+/* The create may have been received: the take is never resent by itself. */
+static void
+interrupt (ClapSession  *self,
+           ClapTask     *task,
+           const GError *error,
+           const char   *message)
+{
+  clap_task_set_state (task, CLAP_TASK_STATE_INTERRUPTED);
+  clap_task_set_fail_message (task, message);
+  emit_error (self, task, error);
+}
+
 static void submit_next (Submit *submit);
 
 static void
@@ -510,24 +541,53 @@ created (GObject      *source,
   ClapSession *self = submit->session;
   ClapTask *task = g_ptr_array_index (submit->tasks, submit->next - 1);
   g_autoptr(ClapTaskInfo) info = NULL;
+  g_autoptr(JsonNode) exchange = NULL;
   g_autoptr(GError) error = NULL;
 
   info = clap_client_create_finish (CLAP_CLIENT (source), result, &error);
-  if (info != NULL)
+  exchange = clap_client_dup_exchange (result);
+  if (exchange != NULL)
+    clap_store_add_exchange (self->store, task, exchange);
+
+  if (info != NULL && !clap_task_id_is_valid (info->task_id))
+    {
+      /* It was very likely created: the service said yes. But an id that
+       * reads as a path, or is empty, is never used. */
+      g_autofree char *shown = clap_untrusted_escape (info->task_id, 80);
+
+      g_clear_error (&error);
+      g_set_error (&error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
+                   _("The service accepted the take but gave it a task id Clapboard cannot use "
+                     "(“%s”), so it cannot be followed. It may have been created and charged: "
+                     "check your provider dashboard before sending it again."),
+                   shown ? shown : "");
+      interrupt (self, task, error, error->message);
+    }
+  else if (info != NULL)
     {
       clap_task_set_fail_message (task, NULL);
-      clap_task_apply_info (task, info);
+      /* A take being created has no id yet: nothing to refuse. */
+      clap_task_apply_info (task, info, NULL);
       if (clap_task_get_create_time (task) == 0)
         clap_task_set_create_time (task, g_get_real_time () / 1000);
       clap_poller_add (self->poller, task);
+    }
+  else if (g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL))
+    {
+      /* Something answered, so the request arrived; what it said cannot be
+       * used (not the envelope, or a task id that is not usable). */
+      g_autofree char *message =
+        g_strdup_printf (_("The service answered, but Clapboard could not use its answer: %s It "
+                           "may have been created and charged: check your provider dashboard "
+                           "before sending it again."), error->message);
+
+      interrupt (self, task, error, message);
     }
   else if (create_error_is_uncertain (error))
     {
       g_autofree char *message = g_strdup_printf ("%s (%s)", interrupted_message (), error->message);
 
-      clap_task_set_state (task, CLAP_TASK_STATE_INTERRUPTED);
-      clap_task_set_fail_message (task, message);
-      emit_error (self, task, error);
+      interrupt (self, task, error, message);
     }
   else
     {
@@ -742,6 +802,44 @@ check_elsewhere (gpointer user_data)
   return self->elsewhere_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
+/* The history records which files were made for a take; what it says is
+ * checked again before it is believed. A file that is gone (cleaned by
+ * hand) is fetched again while its link works; a path that is not a file
+ * Clapboard made (an older version named files after the service's task
+ * id, which a hostile answer turned into "../../Videos/x") is forgotten,
+ * never used, replaced or removed. */
+static void
+check_files (ClapSession *self,
+             ClapTask    *task)
+{
+  const char *uid = clap_task_get_uid (task);
+  const char *task_id = clap_task_get_task_id (task);
+  const char *clip = clap_task_get_local_file (task);
+  const char *thumbnail = clap_task_get_thumbnail_file (task);
+
+  if (clip != NULL && !_clap_results_is_own (self->results_dir, uid, task_id, clip, TRUE))
+    {
+      g_debug ("%s is gone or is not a file Clapboard made: fetched again if it can be", clip);
+      clap_task_set_local_file (task, NULL);
+      clap_task_set_progress (task, 0.0);
+    }
+  if (thumbnail != NULL &&
+      !_clap_results_is_own (self->results_dir, uid, task_id, thumbnail, TRUE))
+    clap_task_set_thumbnail_file (task, NULL);
+}
+
+/* Whether the link of a take that finished without one may still come:
+ * not once its result would have expired anyway. */
+static gboolean
+link_may_come (ClapTask *task)
+{
+  gint64 finished = clap_task_get_complete_time (task);
+
+  if (finished <= 0)
+    finished = clap_task_get_submit_time (task);
+  return g_get_real_time () / 1000 < finished + CLAP_RESULT_LIFETIME_MS;
+}
+
 /* Picks up @task where it stands: at start-up, or when another process
  * wrote it. A take another running process submitted is left to it, and
  * taken over if that process ends first. */
@@ -765,6 +863,8 @@ resume_task (ClapSession *self,
     }
   g_hash_table_remove (self->elsewhere, task);
 
+  check_files (self, task);
+
   switch (state)
     {
     case CLAP_TASK_STATE_SUBMITTING:
@@ -779,20 +879,27 @@ resume_task (ClapSession *self,
 
     case CLAP_TASK_STATE_PENDING:
     case CLAP_TASK_STATE_PROCESSING:
-      clap_poller_add (self->poller, task);
+      if (clap_task_id_is_valid (clap_task_get_task_id (task)))
+        clap_poller_add (self->poller, task);
+      else
+        {
+          /* Kept by an older version: shown, never sent back. */
+          g_autofree char *shown = clap_untrusted_escape (clap_task_get_task_id (task), 80);
+          g_autofree char *message =
+            g_strdup_printf (_("The service gave this take a task id Clapboard cannot use "
+                               "(“%s”), so it is not asked about. Check your provider "
+                               "dashboard."), shown ? shown : "");
+
+          clap_task_set_error_message (task, message);
+        }
       break;
 
     case CLAP_TASK_STATE_COMPLETED:
       if (clap_task_needs_download (task))
         clap_session_download (self, task);
-      else if (clap_task_get_local_file (task) != NULL &&
-               !g_file_test (clap_task_get_local_file (task), G_FILE_TEST_EXISTS) &&
-               clap_task_get_result_url (task) != NULL)
-        {
-          /* The cached file is gone (cleaned by hand): fetch it again. */
-          clap_task_set_local_file (task, NULL);
-          clap_session_download (self, task);
-        }
+      else if (clap_task_is_missing_link (task) && link_may_come (task))
+        /* Asked once now, then for a while by the poller. */
+        clap_poller_add (self->poller, task);
       break;
 
     case CLAP_TASK_STATE_FAILED:
@@ -927,12 +1034,12 @@ download_done (GObject      *source,
       if (clap_task_get_thumbnail_url (task) != NULL && clap_task_get_thumbnail_file (task) == NULL)
         {
           Download *thumb = g_new0 (Download, 1);
-          g_autofree char *name = g_strdup_printf ("%s.jpg", clap_task_get_task_id (task));
           g_autoptr(GFile) file = NULL;
 
           thumb->session = g_object_ref (self);
           thumb->task = g_object_ref (task);
-          thumb->path = g_build_filename (self->results_dir, name, NULL);
+          thumb->path = _clap_results_build_path (self->results_dir, clap_task_get_uid (task),
+                                                  CLAP_RESULT_THUMBNAIL);
           file = g_file_new_for_path (thumb->path);
           clap_client_download_async (self->client, clap_task_get_thumbnail_url (task), file,
                                       CLAP_THUMBNAIL_MAX_BYTES,
@@ -971,11 +1078,27 @@ static void
 start_one (ClapSession *self,
            ClapTask    *task)
 {
-  g_autofree char *name = NULL;
   g_autoptr(GFile) file = NULL;
-  GCancellable *cancellable = g_cancellable_new ();
+  g_autofree char *path = NULL;
+  GCancellable *cancellable;
   Download *download;
 
+  /* Named after the take's own uid, never after anything the service
+   * said. A uid that cannot name a file is a damaged history. */
+  path = _clap_results_build_path (self->results_dir, clap_task_get_uid (task), CLAP_RESULT_CLIP);
+  if (path == NULL)
+    {
+      g_autoptr(GError) error =
+        g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                     _("This take’s record in the history is damaged: its identifier cannot "
+                       "name a file, so its clip is not downloaded. Save it with "
+                       "`clapboard-cli download` instead."));
+      clap_task_set_error_message (task, error->message);
+      emit_error (self, task, error);
+      return;
+    }
+
+  cancellable = g_cancellable_new ();
   if (g_mkdir_with_parents (self->results_dir, 0700) != 0)
     {
       int saved = errno;
@@ -992,14 +1115,14 @@ start_one (ClapSession *self,
   download = g_new0 (Download, 1);
   download->session = g_object_ref (self);
   download->task = g_object_ref (task);
-  name = g_strdup_printf ("%s.mp4", clap_task_get_task_id (task) ? clap_task_get_task_id (task)
-                                                                  : clap_task_get_uid (task));
-  download->path = g_build_filename (self->results_dir, name, NULL);
+  download->path = g_steal_pointer (&path);
   file = g_file_new_for_path (download->path);
 
   /* Only a finished download is renamed there: another process (sharing
-   * the history) fetched it already. */
-  if (g_file_test (download->path, G_FILE_TEST_IS_REGULAR))
+   * the history) fetched it already. A link or anything but a regular
+   * file is not adopted: the download replaces it. */
+  if (_clap_results_is_own (self->results_dir, clap_task_get_uid (task), NULL, download->path,
+                            TRUE))
     {
       clap_task_set_error_message (task, NULL);
       clap_task_set_local_file (task, download->path);
@@ -1048,13 +1171,33 @@ clap_session_download (ClapSession *self,
   start_downloads (self);
 }
 
-/* Removes a take from the history, with the files this session made for it. */
+static gboolean
+shown_by_another (ClapSession *self,
+                  ClapTask    *task,
+                  const char  *path)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ClapTask) other = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      if (other != task && (g_strcmp0 (clap_task_get_local_file (other), path) == 0 ||
+                            g_strcmp0 (clap_task_get_thumbnail_file (other), path) == 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Removes a take from the history, with the files Clapboard made for it. */
 void
 clap_session_remove (ClapSession *self,
                      ClapTask    *task)
 {
   GCancellable *cancellable;
-  const char *files[2];
+  g_autofree char *uid_clip = NULL;
+  g_autofree char *uid_thumbnail = NULL;
+  const char *files[4];
 
   g_return_if_fail (CLAP_IS_SESSION (self));
 
@@ -1066,35 +1209,39 @@ clap_session_remove (ClapSession *self,
   clap_poller_remove (self->poller, task);
   g_hash_table_remove (self->elsewhere, task);
 
+  /* Only files Clapboard made for this take; a file another take of the
+   * history still shows (two takes of an older history given the same
+   * task id shared one) stays. */
   files[0] = clap_task_get_local_file (task);
   files[1] = clap_task_get_thumbnail_file (task);
+  files[2] = uid_clip = _clap_results_build_path (self->results_dir, clap_task_get_uid (task),
+                                                  CLAP_RESULT_CLIP);
+  files[3] = uid_thumbnail = _clap_results_build_path (self->results_dir,
+                                                       clap_task_get_uid (task),
+                                                       CLAP_RESULT_THUMBNAIL);
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    if (files[i] != NULL && g_str_has_prefix (files[i], self->results_dir))
-      {
-        g_autofree char *part = g_strconcat (files[i], ".part", NULL);
-        g_unlink (files[i]);
-        g_unlink (part);
-      }
+    if (files[i] != NULL && !shown_by_another (self, task, files[i]))
+      _clap_results_remove (self->results_dir, clap_task_get_uid (task),
+                            clap_task_get_task_id (task), files[i]);
 
   clap_store_remove (self->store, task);
 }
 
 /* A callback said @task_id changed: confirm with a query (nothing signs
- * callbacks). FALSE when no take of the history has that id. */
+ * callbacks), for every take the service gave that id. FALSE when no take
+ * of the history has it. */
 gboolean
 clap_session_hint (ClapSession *self,
                    const char  *task_id)
 {
-  ClapTask *task;
+  g_autoptr(GPtrArray) takes = NULL;
 
   g_return_val_if_fail (CLAP_IS_SESSION (self), FALSE);
 
-  task = clap_store_find_by_task_id (self->store, task_id);
-  if (task == NULL)
-    return FALSE;
-
-  clap_poller_poll_now (self->poller, task);
-  return TRUE;
+  takes = clap_store_find_all_by_task_id (self->store, task_id);
+  for (guint i = 0; i < takes->len; i++)
+    clap_poller_poll_now (self->poller, g_ptr_array_index (takes, i));
+  return takes->len > 0;
 }
 
 /* Submissions and downloads under way (the CLI waits for none left). */

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "clap-store-private.h"
+#include "clap-untrusted.h"
 #include "clap-util-private.h"
 
 /* The history of takes: a GListModel (newest first) of ClapTask, kept in
@@ -53,7 +54,9 @@ struct _ClapStore
 
   char         *path;
   GPtrArray    *items;      /* ClapTask, newest first */
-  GHashTable   *by_task_id; /* task id → ClapTask (borrowed) */
+  GHashTable   *by_task_id; /* task id → GPtrArray of ClapTask (borrowed): the service may
+                            * give two takes one id */
+  GHashTable   *indexed;    /* ClapTask (borrowed) → the task id it is found by */
   GHashTable   *dirty;      /* ClapTask set */
   guint         flush_id;
 
@@ -273,6 +276,85 @@ flush_idle (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* What a take with the same task id as another says. */
+static char *
+duplicate_warning (const char *task_id)
+{
+  g_autofree char *shown = clap_untrusted_escape (task_id, 80);
+
+  return g_strdup_printf (_("The service gave this take the same task id as another take (“%s”): "
+                            "it may be the same clip. Check your provider dashboard."), shown);
+}
+
+static void
+clear_duplicate_warning (ClapTask   *task,
+                         const char *task_id)
+{
+  g_autofree char *warning = duplicate_warning (task_id);
+
+  if (g_strcmp0 (clap_task_get_warning (task), warning) == 0)
+    clap_task_set_warning (task, NULL);
+}
+
+static void
+unindex_task (ClapStore *self,
+              ClapTask  *task)
+{
+  g_autofree char *task_id = NULL;
+  GPtrArray *takes;
+
+  if (!g_hash_table_steal_extended (self->indexed, task, NULL, (gpointer *) &task_id))
+    return;
+
+  takes = g_hash_table_lookup (self->by_task_id, task_id);
+  if (takes == NULL)
+    return;
+
+  g_ptr_array_remove (takes, task);
+  clear_duplicate_warning (task, task_id);
+  if (takes->len == 1)
+    clear_duplicate_warning (g_ptr_array_index (takes, 0), task_id);
+  else if (takes->len == 0)
+    g_hash_table_remove (self->by_task_id, task_id);
+}
+
+/* Files @task under its task id. Two takes the service gave the same id
+ * (two creates answered alike) are both kept, each with its own files,
+ * and both say so: it may be one clip, charged once or twice. */
+static void
+index_task (ClapStore *self,
+            ClapTask  *task)
+{
+  const char *task_id = clap_task_get_task_id (task);
+  GPtrArray *takes;
+
+  if (g_strcmp0 (g_hash_table_lookup (self->indexed, task), task_id) == 0)
+    return;
+
+  unindex_task (self, task);
+  /* An id that is not usable finds nothing (see clap_task_id_is_valid()). */
+  if (!clap_task_id_is_valid (task_id))
+    return;
+
+  takes = g_hash_table_lookup (self->by_task_id, task_id);
+  if (takes == NULL)
+    {
+      takes = g_ptr_array_new ();
+      g_hash_table_insert (self->by_task_id, g_strdup (task_id), takes);
+    }
+  g_ptr_array_add (takes, task);
+  g_hash_table_insert (self->indexed, task, g_strdup (task_id));
+
+  if (takes->len > 1)
+    {
+      g_autofree char *warning = duplicate_warning (task_id);
+
+      g_debug ("%u takes have the task id %s", takes->len, task_id);
+      for (guint i = 0; i < takes->len; i++)
+        clap_task_set_warning (g_ptr_array_index (takes, i), warning);
+    }
+}
+
 static void
 on_task_notify (ClapTask   *task,
                 GParamSpec *pspec,
@@ -282,8 +364,8 @@ on_task_notify (ClapTask   *task,
   if (g_str_equal (pspec->name, "progress"))
     return;
 
-  if (g_str_equal (pspec->name, "task-id") && clap_task_get_task_id (task) != NULL)
-    g_hash_table_replace (self->by_task_id, g_strdup (clap_task_get_task_id (task)), task);
+  if (g_str_equal (pspec->name, "task-id"))
+    index_task (self, task);
 
   /* What another process wrote is on disk already. */
   if (self->importing)
@@ -348,8 +430,7 @@ watch_task (ClapStore *self,
             ClapTask  *task)
 {
   g_signal_connect_object (task, "notify", G_CALLBACK (on_task_notify), self, 0);
-  if (clap_task_get_task_id (task) != NULL)
-    g_hash_table_replace (self->by_task_id, g_strdup (clap_task_get_task_id (task)), task);
+  index_task (self, task);
 }
 
 static void
@@ -395,6 +476,7 @@ clap_store_finalize (GObject *object)
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->by_task_id, g_hash_table_unref);
+  g_clear_pointer (&self->indexed, g_hash_table_unref);
   g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
@@ -429,7 +511,9 @@ static void
 clap_store_init (ClapStore *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
-  self->by_task_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->by_task_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_ptr_array_unref);
+  self->indexed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->dirty = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->queue = g_async_queue_new_full ((GDestroyNotify) op_free);
   self->context = g_main_context_ref_thread_default ();
@@ -866,9 +950,7 @@ clap_store_remove (ClapStore *self,
   _clap_task_set_settings_loader (task, NULL, NULL);
   g_signal_handlers_disconnect_by_data (task, self);
   g_hash_table_remove (self->dirty, task);
-  if (clap_task_get_task_id (task) != NULL &&
-      g_hash_table_lookup (self->by_task_id, clap_task_get_task_id (task)) == task)
-    g_hash_table_remove (self->by_task_id, clap_task_get_task_id (task));
+  unindex_task (self, task);
 
   op = g_new0 (Op, 1);
   op->kind = OP_DELETE;
@@ -879,12 +961,36 @@ clap_store_remove (ClapStore *self,
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
 }
 
+/* A take of the history the service gave @task_id, or NULL. When it gave
+ * several takes that id, one of them: see
+ * clap_store_find_all_by_task_id(). */
 ClapTask *
 clap_store_find_by_task_id (ClapStore  *self,
                             const char *task_id)
 {
+  GPtrArray *takes;
+
   g_return_val_if_fail (CLAP_IS_STORE (self), NULL);
-  return task_id ? g_hash_table_lookup (self->by_task_id, task_id) : NULL;
+
+  takes = task_id ? g_hash_table_lookup (self->by_task_id, task_id) : NULL;
+  return takes != NULL ? g_ptr_array_index (takes, 0) : NULL;
+}
+
+/* Every take of the history the service gave @task_id (each with a
+ * warning when there are several), in a new array; empty when none. */
+GPtrArray *
+clap_store_find_all_by_task_id (ClapStore  *self,
+                                const char *task_id)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *takes;
+
+  g_return_val_if_fail (CLAP_IS_STORE (self), found);
+
+  takes = task_id ? g_hash_table_lookup (self->by_task_id, task_id) : NULL;
+  for (guint i = 0; takes != NULL && i < takes->len; i++)
+    g_ptr_array_add (found, g_object_ref (g_ptr_array_index (takes, i)));
+  return found;
 }
 
 ClapTask *

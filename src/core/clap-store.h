@@ -59,6 +59,8 @@ void        clap_store_remove            (ClapStore           *self,
                                           ClapTask            *task);
 ClapTask   *clap_store_find_by_task_id   (ClapStore           *self,
                                           const char          *task_id);
+GPtrArray  *clap_store_find_all_by_task_id (ClapStore       *self,
+                                            const char      *task_id);
 ClapTask   *clap_store_find_by_uid       (ClapStore           *self,
                                           const char          *uid);
 void        clap_store_add_exchange      (ClapStore           *self,

@@ -54,6 +54,7 @@ void      _clap_task_set_owner       (ClapTask       *self,
                                       const char     *owner);
 gint64    _clap_task_get_attempt     (ClapTask       *self);
 void      _clap_task_begin_attempt   (ClapTask       *self);
+gboolean  _clap_task_url_is_usable   (const char     *url);
 int       _clap_task_record_progress (const ClapTaskRecord *record);
 void      _clap_task_snapshot        (ClapTask       *self,
                                       ClapTaskRecord *record);

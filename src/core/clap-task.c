@@ -6,8 +6,10 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "clap-envelope.h"
 #include "clap-task.h"
 #include "clap-task-private.h"
+#include "clap-untrusted.h"
 #include "clap-util-private.h"
 
 /* One take. Its properties notify whoever shows or stores it; a property
@@ -499,17 +501,92 @@ clap_task_set_progress (ClapTask *self,
     }
 }
 
-/* Takes what the service said of the task. Returns TRUE when anything the
- * history keeps changed, so the caller knows to write it. */
-gboolean
-clap_task_apply_info (ClapTask           *self,
-                      const ClapTaskInfo *info)
+/* What the service said, shown in a label or a terminal: escaped, and
+ * short. */
+#define SERVICE_TEXT_MAX_CHARS   2000
+#define SERVICE_STATE_MAX_CHARS  64
+
+/* Said of a completed take whose answer had no link Clapboard could use. */
+static const char *
+no_link_message (void)
 {
+  return _("Finished, but the service gave no link to the clip. Clapboard asks again later.");
+}
+
+/* Whether @url, from the service or from the history, may be fetched: a
+ * web address of a sane length, https (plain http to this computer
+ * alone). */
+gboolean
+_clap_task_url_is_usable (const char *url)
+{
+  return url != NULL && strnlen (url, CLAP_TASK_URL_MAX_LENGTH + 1) <= CLAP_TASK_URL_MAX_LENGTH &&
+         g_utf8_validate (url, -1, NULL) && clap_url_is_allowed (url, NULL);
+}
+
+static GStrv
+usable_urls (const char * const *urls)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  gboolean any = FALSE;
+
+  for (guint i = 0; urls != NULL && urls[i] != NULL; i++)
+    if (_clap_task_url_is_usable (urls[i]))
+      {
+        g_strv_builder_add (builder, urls[i]);
+        any = TRUE;
+      }
+    else
+      g_debug ("Ignoring a result link that cannot be used");
+
+  return any ? g_strv_builder_end (builder) : NULL;
+}
+
+/* Takes what the service said of the task. Returns TRUE when anything the
+ * history keeps changed. An answer about another task than the take's
+ * (once it has an id), or naming a task id that is not usable, is refused:
+ * it changes nothing, and FALSE comes with @error saying why (FALSE without
+ * an error: accepted, nothing new). */
+gboolean
+clap_task_apply_info (ClapTask            *self,
+                      const ClapTaskInfo  *info,
+                      GError             **error)
+{
+  g_auto(GStrv) urls = NULL;
+  g_autofree char *thumbnail = NULL;
+  g_autofree char *service_state = NULL;
   gboolean changed = FALSE;
   ClapTaskState state;
 
   g_return_val_if_fail (CLAP_IS_TASK (self), FALSE);
   g_return_val_if_fail (info != NULL, FALSE);
+
+  if (info->task_id != NULL && !clap_task_id_is_valid (info->task_id))
+    {
+      g_autofree char *shown = clap_untrusted_escape (info->task_id, 80);
+
+      g_set_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
+                   _("The service named a task id Clapboard cannot use (“%s”); the answer was "
+                     "ignored."), shown);
+      return FALSE;
+    }
+
+  if (info->task_id != NULL && self->r.task_id != NULL &&
+      !g_str_equal (info->task_id, self->r.task_id))
+    {
+      g_autofree char *answered = clap_untrusted_escape (info->task_id, 80);
+      g_autofree char *asked = clap_untrusted_escape (self->r.task_id, 80);
+
+      g_set_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
+                   _("The service answered for task “%s” when asked about “%s”; the answer was "
+                     "ignored."), answered, asked);
+      return FALSE;
+    }
+
+  urls = usable_urls ((const char * const *) info->result_urls);
+  if (_clap_task_url_is_usable (info->thumbnail_url))
+    thumbnail = g_strdup (info->thumbnail_url);
+  if (info->service_state != NULL)
+    service_state = clap_untrusted_escape (info->service_state, SERVICE_STATE_MAX_CHARS);
 
   g_object_freeze_notify (G_OBJECT (self));
 
@@ -529,34 +606,59 @@ clap_task_apply_info (ClapTask           *self,
         }
     }
 
+  /* The raw state is shown only while the service still uses a name
+   * Clapboard does not know. */
+  changed |= set_string (self, &self->r.service_state,
+              clap_task_state_is_active (self->r.state) ? service_state : NULL,
+              PROP_SERVICE_STATE);
+
   if (info->create_time > 0)
     changed |= set_int64 (self, &self->r.create_time, info->create_time, PROP_CREATE_TIME);
   if (info->complete_time > 0)
     changed |= set_int64 (self, &self->r.complete_time, info->complete_time, PROP_COMPLETE_TIME);
 
   /* A reply without results never erases the ones already known. */
-  if (info->result_urls != NULL &&
-      _clap_replace_strv (&self->r.result_urls, (const char * const *) info->result_urls))
+  if (urls != NULL && _clap_replace_strv (&self->r.result_urls, (const char * const *) urls))
     {
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT_URLS]);
       changed = TRUE;
     }
 
-  if (info->thumbnail_url != NULL)
-    changed |= set_string (self, &self->r.thumbnail_url, info->thumbnail_url, PROP_THUMBNAIL_URL);
+  if (thumbnail != NULL)
+    changed |= set_string (self, &self->r.thumbnail_url, thumbnail, PROP_THUMBNAIL_URL);
+
+  /* Finished with no link: said, and asked again later (see ClapPoller). */
+  if (self->r.state == CLAP_TASK_STATE_COMPLETED && self->r.result_urls == NULL &&
+      self->r.local_file == NULL)
+    changed |= set_string (self, &self->r.error_message, no_link_message (), PROP_ERROR_MESSAGE);
+  else if (self->r.result_urls != NULL && g_strcmp0 (self->r.error_message, no_link_message ()) == 0)
+    changed |= set_string (self, &self->r.error_message, NULL, PROP_ERROR_MESSAGE);
 
   if (self->r.state == CLAP_TASK_STATE_FAILED)
     {
-      const char *message = info->fail_msg;
+      g_autofree char *message = NULL;
 
-      if (message == NULL && info->state == CLAP_TASK_STATE_FAILED)
-        message = info->fail_code ? info->fail_code : _("The service gave no reason.");
+      if (info->fail_msg != NULL)
+        message = clap_untrusted_escape (info->fail_msg, SERVICE_TEXT_MAX_CHARS);
+      else if (info->state == CLAP_TASK_STATE_FAILED)
+        message = info->fail_code ? clap_untrusted_escape (info->fail_code, SERVICE_TEXT_MAX_CHARS)
+                                  : g_strdup (_("The service gave no reason."));
       if (message != NULL)
         changed |= set_string (self, &self->r.fail_message, message, PROP_FAIL_MESSAGE);
     }
 
   g_object_thaw_notify (G_OBJECT (self));
   return changed;
+}
+
+/* Whether the service finished @self without a link to its clip. */
+gboolean
+clap_task_is_missing_link (ClapTask *self)
+{
+  g_return_val_if_fail (CLAP_IS_TASK (self), FALSE);
+
+  return self->r.state == CLAP_TASK_STATE_COMPLETED && self->r.result_urls == NULL &&
+         self->r.local_file == NULL && self->r.evicted_time == 0;
 }
 
 /* A completed take whose video is not on this computer yet. */

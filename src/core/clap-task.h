@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 /* How long the provider keeps a result downloadable (the contract: 7 days). */
 #define CLAP_RESULT_LIFETIME_MS ((gint64) 7 * 24 * 3600 * 1000)
 
+/* The longest web address of a result Clapboard fetches or keeps. */
+#define CLAP_TASK_URL_MAX_LENGTH 2048
+
 #define CLAP_TYPE_TASK (clap_task_get_type ())
 G_DECLARE_FINAL_TYPE (ClapTask, clap_task, CLAP, TASK, GObject)
 
@@ -82,7 +85,9 @@ void           clap_task_set_evicted_time   (ClapTask      *self,
 gint64         clap_task_get_result_expiry  (ClapTask      *self);
 
 gboolean       clap_task_apply_info         (ClapTask           *self,
-                                             const ClapTaskInfo *info);
+                                             const ClapTaskInfo *info,
+                                             GError            **error);
+gboolean       clap_task_is_missing_link    (ClapTask      *self);
 gboolean       clap_task_needs_download     (ClapTask      *self);
 
 G_END_DECLS

@@ -894,7 +894,7 @@ test_poller (Fixture       *fx,
       ClapTask *task = clap_task_new_for_request (request);
 
       g_assert_no_error (error);
-      clap_task_apply_info (task, info);
+      clap_task_apply_info (task, info, NULL);
       g_ptr_array_add (tasks, task);
     }
 
@@ -959,7 +959,7 @@ test_poller_unauthorized (Fixture       *fx,
   g_autoptr(ClapPoller) poller = clap_poller_new (revoked);
   gboolean got = FALSE;
 
-  clap_task_apply_info (task, info);
+  clap_task_apply_info (task, info, NULL);
   clap_poller_set_interval (poller, 20, 40);
   g_signal_connect (poller, "error", G_CALLBACK (on_poll_error), &got);
   clap_poller_add (poller, task);
@@ -997,7 +997,7 @@ test_poller_outage (Fixture       *fx,
   guint n_errors = 0;
 
   clap_client_set_retry_policy (fx->client, 1, 10, 10);
-  clap_task_apply_info (task, info);
+  clap_task_apply_info (task, info, NULL);
   clap_poller_set_interval (poller, 20, 40);
   g_signal_connect (poller, "error", G_CALLBACK (count_error), &n_errors);
   clap_sim_server_inject_fault (fx->sim, CLAP_SIM_ENDPOINT_QUERY, CLAP_SIM_FAULT_HTTP_500, 6);

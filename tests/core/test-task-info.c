@@ -203,17 +203,17 @@ test_apply (void)
                                              "\"resultUrls\":[\"https://x/v.mp4\"],"
                                              "\"completeTime\":5}", NULL);
 
-  g_assert_true (clap_task_apply_info (task, processing));
+  g_assert_true (clap_task_apply_info (task, processing, NULL));
   g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_PROCESSING);
-  g_assert_false (clap_task_apply_info (task, processing));
+  g_assert_false (clap_task_apply_info (task, processing, NULL));
   /* a late "pending" never moves a take back */
-  g_assert_false (clap_task_apply_info (task, pending));
+  g_assert_false (clap_task_apply_info (task, pending, NULL));
   g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_PROCESSING);
-  g_assert_true (clap_task_apply_info (task, done));
+  g_assert_true (clap_task_apply_info (task, done, NULL));
   g_assert_true (clap_task_needs_download (task));
   g_assert_cmpstr (clap_task_get_result_url (task), ==, "https://x/v.mp4");
   /* nor does anything undo a final state */
-  g_assert_false (clap_task_apply_info (task, processing));
+  g_assert_false (clap_task_apply_info (task, processing, NULL));
   g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_COMPLETED);
   clap_task_set_local_file (task, "/tmp/x.mp4");
   g_assert_false (clap_task_needs_download (task));
