@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "clap-task.h"
+
 G_BEGIN_DECLS
 
 /* clap-results.c: which files of the results folder are Clapboard's. */
@@ -24,5 +26,7 @@ gboolean  _clap_results_remove     (const char     *results_dir,
                                     const char     *uid,
                                     const char     *task_id,
                                     const char     *path);
+
+guint64   _clap_results_max_bytes  (ClapTask       *task);
 
 G_END_DECLS

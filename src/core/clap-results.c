@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
+#include "clap-client.h"
 #include "clap-results-private.h"
 #include "clap-untrusted.h"
 
@@ -141,4 +142,19 @@ _clap_results_remove (const char *results_dir,
     g_unlink (part);
 
   return removed;
+}
+
+/* The most the result of @task may weigh: generous for its length (30 s
+ * when unknown), never more than the absolute ceiling. A body past it is
+ * refused, and not fetched again. */
+guint64
+_clap_results_max_bytes (ClapTask *task)
+{
+  g_autoptr(ClapRequest) request = clap_task_dup_request (task);
+  guint64 seconds = request ? clap_request_get_effective_duration (request) : 0;
+
+  if (seconds == 0)
+    seconds = 30;
+  return MIN (CLAP_RESULT_MAX_BYTES,
+              CLAP_RESULT_BYTES_SLACK + seconds * CLAP_RESULT_BYTES_PER_SECOND);
 }

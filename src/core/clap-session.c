@@ -1010,6 +1010,14 @@ thumbnail_done (GObject      *source,
   download_free (download);
 }
 
+static gboolean
+download_error_is_final (const GError *error)
+{
+  return g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_EXPIRED) ||
+         g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_TOO_LARGE) ||
+         g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NOT_VIDEO);
+}
+
 static void
 download_done (GObject      *source,
                GAsyncResult *result,
@@ -1054,10 +1062,11 @@ download_done (GObject      *source,
       clap_task_set_progress (task, 0.0);
       emit_error (self, task, error);
 
-      /* A link that expired will not come back; a full disk or a dead
-       * network may: try again later, less and less often. The .part file
-       * keeps what arrived. */
-      if (!g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_EXPIRED))
+      /* A link that expired will not come back, nor will a body past its
+       * cap or one that is not a video become another; a full disk or a
+       * dead network may: try again later, less and less often. The .part
+       * file keeps what arrived. */
+      if (!download_error_is_final (error))
         {
           guint delay = MIN (15000u << MIN (attempts, 6u), (guint) MAX_DOWNLOAD_RETRY_MS);
           RetryLater *later = g_new0 (RetryLater, 1);
@@ -1135,7 +1144,7 @@ start_one (ClapSession *self,
   g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
                            cancellable, G_CONNECT_SWAPPED);
   clap_client_download_async (self->client, clap_task_get_result_url (task), file,
-                              CLAP_RESULT_MAX_BYTES,
+                              _clap_results_max_bytes (task),
                               download_progress, download, NULL, cancellable, download_done,
                               download);
 }

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "clap-media.h"
+#include "clap-results-private.h"
 #include "clap-session.h"
 #include "clap-sim-server.h"
 #include "clap-task-private.h"
@@ -1102,6 +1103,27 @@ test_unknown_state_shown (Fixture       *fx,
   g_assert_true (is_processing (task));
 }
 
+/* A result is capped by what its take can weigh: its length at a generous
+ * rate, plus room, never past the ceiling; 30 s when the length is
+ * unknown. */
+static void
+test_result_cap (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(ClapRequest) three = request_new ("three seconds");
+  g_autoptr(ClapRequest) motion = clap_request_new ("kling-motion-control");
+  g_autoptr(ClapTask) short_take = clap_task_new_for_request (three);
+  g_autoptr(ClapTask) unknown = clap_task_new_for_request (motion);
+  g_autoptr(ClapTask) bare = clap_task_new_for_request (NULL);
+
+  g_assert_cmpuint (_clap_results_max_bytes (short_take), ==,
+                    CLAP_RESULT_BYTES_SLACK + 3 * CLAP_RESULT_BYTES_PER_SECOND);
+  g_assert_cmpuint (_clap_results_max_bytes (unknown), ==,
+                    CLAP_RESULT_BYTES_SLACK + 30 * CLAP_RESULT_BYTES_PER_SECOND);
+  g_assert_cmpuint (_clap_results_max_bytes (bare), <=, CLAP_RESULT_MAX_BYTES);
+  g_assert_cmpuint (_clap_results_max_bytes (short_take), <, CLAP_RESULT_MAX_BYTES);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1126,6 +1148,7 @@ main (int argc, char *argv[])
   ADD ("completed-without-link", test_completed_without_link);
   ADD ("resume-asks-for-link", test_resume_asks_for_link);
   ADD ("unknown-state-shown", test_unknown_state_shown);
+  ADD ("result-cap", test_result_cap);
 
   return g_test_run ();
 }
