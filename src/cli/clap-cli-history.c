@@ -63,6 +63,12 @@ print_json (GListModel *store,
       /* why a completed take has no file (an expired link, a full disk) */
       json_builder_set_member_name (b, "errorMessage");
       json_builder_add_string_value (b, clap_task_get_error_message (task));
+      /* something to check (the same task id as another take) */
+      json_builder_set_member_name (b, "warning");
+      json_builder_add_string_value (b, clap_task_get_warning (task));
+      /* the service's own word for a state Clapboard does not know */
+      json_builder_set_member_name (b, "serviceState");
+      json_builder_add_string_value (b, clap_task_get_service_state (task));
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -97,8 +103,9 @@ clap_cli_list (ClapCli  *cli,
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return clap_cli_usage_error (context, error->message);
 
-  /* Reading needs no key and no network. */
-  store = clap_store_open (NULL, &error);
+  /* Reading needs no key, no network, and no right to write: the history
+   * is opened as it is, in a read-only folder too. */
+  store = clap_store_open_for_reading (NULL, &error);
   if (store == NULL)
     return clap_cli_fail (cli, error);
 
@@ -246,6 +253,9 @@ clap_cli_resume (ClapCli  *cli,
       if (state == CLAP_TASK_STATE_INTERRUPTED)
         g_printerr (_("%s: submission interrupted — it may have been created and charged; check "
                       "your provider dashboard.\n"), clap_task_get_uid (task));
+      else if (clap_task_is_missing_link (task) && clap_task_get_task_id (task) != NULL)
+        g_printerr (_("%s: finished, but the service gave no link to the clip; "
+                      "`clapboard-cli resume` asks again later.\n"), clap_task_get_task_id (task));
       else if (state == CLAP_TASK_STATE_COMPLETED && clap_task_get_local_file (task) != NULL)
         g_print ("%s\t%s\n", clap_task_get_task_id (task), clap_task_get_local_file (task));
     }

@@ -18,8 +18,10 @@ typedef enum {
 } ClapWriteResult;
 
 sqlite3         *_clap_store_schema_open      (const char            *path,
+                                               gboolean               read_only,
                                                GError               **error);
-char            *_clap_store_schema_select    (const char            *tail);
+char            *_clap_store_schema_select    (sqlite3               *db,
+                                               const char            *tail);
 void             _clap_store_schema_read      (sqlite3_stmt          *stmt,
                                                ClapTaskRecord        *record);
 ClapWriteResult  _clap_store_schema_upsert    (sqlite3               *db,
@@ -37,6 +39,10 @@ gboolean         _clap_store_schema_add_exchange   (sqlite3      *db,
 JsonNode        *_clap_store_schema_read_exchanges (sqlite3      *db,
                                                     const char   *uid,
                                                     GError      **error);
+void             _clap_store_set_open_error   (sqlite3               *db,
+                                               const char            *path,
+                                               GError               **error);
+gboolean         _clap_store_is_full          (sqlite3               *db);
 void             _clap_store_set_write_error  (sqlite3               *db,
                                                GError               **error);
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
@@ -201,14 +202,119 @@ get_user_version (sqlite3 *db)
   return version;
 }
 
-/* Opens @path, creating or migrating the schema in one transaction. */
+/* Bytes free for this user in the file system of @dir, or G_MAXUINT64
+ * when unknown. */
+static guint64
+free_bytes (const char *dir)
+{
+  struct statvfs st;
+
+  if (statvfs (dir, &st) != 0)
+    return G_MAXUINT64;
+  return (guint64) st.f_bavail * st.f_frsize;
+}
+
+/* SQLite's words ("disk I/O error", "file is not a database") tell a
+ * person nothing they can act on: say what is wrong with the history and
+ * what to do. */
+void
+_clap_store_set_open_error (sqlite3     *db,
+                            const char  *path,
+                            GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int code = db != NULL ? sqlite3_extended_errcode (db) : SQLITE_CANTOPEN;
+  int primary = code & 0xff;
+  int system = db != NULL ? sqlite3_system_errno (db) : 0;
+
+  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
+    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_DAMAGED,
+                 _("The history “%s” is damaged or is not a Clapboard history. It was left as "
+                   "it is: move it away (or put back a copy you kept), and Clapboard starts a "
+                   "new one."), path);
+  else if (primary == SQLITE_FULL || system == ENOSPC || system == EDQUOT ||
+           ((primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) &&
+            free_bytes (dir) < 256 * 1024))
+    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL,
+                 _("The history “%s” cannot be opened: the disk is full. Free some space, then "
+                   "try again."), path);
+  else if (primary == SQLITE_READONLY || system == EACCES || system == EROFS || system == EPERM)
+    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_READ_ONLY,
+                 _("The history “%s” cannot be written: it or its folder is read-only. Make "
+                   "them writable; `clapboard-cli list` can still show it."), path);
+  else
+    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
+                 _("The history “%s” could not be opened: %s"), path,
+                 db != NULL ? sqlite3_errmsg (db) : "?");
+}
+
+/* A history written by this version (or an older one, or a newer one when
+ * only read) holds a table of takes. */
+static gboolean
+check_readable (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT count(*) FROM sqlite_master", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW;
+}
+
+/* Opens @path to read it only: what `clapboard-cli list` needs, which works
+ * in a read-only folder too (where the history's shared-memory file cannot
+ * be made: then the history is read as it is on disk). */
+static sqlite3 *
+open_for_reading (const char  *path,
+                  GError     **error)
+{
+  g_autofree char *uri = NULL;
+  g_autofree char *escaped = NULL;
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL) == SQLITE_OK)
+    {
+      sqlite3_busy_timeout (db, 10000);
+      if (check_readable (db))
+        return db;
+      if ((sqlite3_extended_errcode (db) & 0xff) == SQLITE_NOTADB ||
+          (sqlite3_extended_errcode (db) & 0xff) == SQLITE_CORRUPT)
+        {
+          _clap_store_set_open_error (db, path, error);
+          sqlite3_close (db);
+          return NULL;
+        }
+    }
+  g_clear_pointer (&db, sqlite3_close);
+
+  escaped = g_uri_escape_string (path, "/", FALSE);
+  uri = g_strdup_printf ("file:%s?immutable=1", escaped);
+  if (sqlite3_open_v2 (uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX,
+                       NULL) != SQLITE_OK || !check_readable (db))
+    {
+      _clap_store_set_open_error (db, path, error);
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  return db;
+}
+
+/* Opens @path, creating or migrating the schema in one transaction; with
+ * @read_only, opens it as it is (it must exist), to read only. */
 sqlite3 *
 _clap_store_schema_open (const char  *path,
+                         gboolean     read_only,
                          GError     **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   sqlite3 *db = NULL;
   gint version;
+
+  if (read_only)
+    return open_for_reading (path, error);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -220,69 +326,105 @@ _clap_store_schema_open (const char  *path,
 
   if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                        SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
-                   _("The history “%s” could not be opened: %s"), path,
-                   db ? sqlite3_errmsg (db) : "?");
-      sqlite3_close (db);
-      return NULL;
-    }
+    goto fail;
 
   /* Another process (clapboard-cli) may write at the same time. */
   sqlite3_busy_timeout (db, 10000);
 
-  if (!exec (db, "PRAGMA journal_mode=WAL", error) ||
-      !exec (db, "PRAGMA synchronous=FULL", error) ||
-      !exec (db, "BEGIN IMMEDIATE", error))
+  if (!exec (db, "PRAGMA journal_mode=WAL", NULL) ||
+      !exec (db, "PRAGMA synchronous=FULL", NULL) ||
+      !exec (db, "BEGIN IMMEDIATE", NULL))
     goto fail;
 
   version = get_user_version (db);
+  if (version < 0)
+    {
+      exec (db, "ROLLBACK", NULL);
+      goto fail;
+    }
   if (version > SCHEMA_VERSION)
     {
       g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_TOO_NEW,
                    _("The history “%s” was written by a newer version of Clapboard."), path);
       exec (db, "ROLLBACK", NULL);
-      goto fail;
+      sqlite3_close (db);
+      return NULL;
     }
 
-  for (gint v = MAX (version, 0); v < SCHEMA_VERSION; v++)
+  for (gint v = version; v < SCHEMA_VERSION; v++)
     {
       g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version=%d", v + 1);
 
       for (guint i = 0; migrations[v][i] != NULL; i++)
-        if (!exec (db, migrations[v][i], error))
+        if (!exec (db, migrations[v][i], NULL))
           {
+            _clap_store_set_open_error (db, path, error);
             exec (db, "ROLLBACK", NULL);
-            goto fail;
+            sqlite3_close (db);
+            return NULL;
           }
-      if (!exec (db, pragma, error))
+      if (!exec (db, pragma, NULL))
         {
+          _clap_store_set_open_error (db, path, error);
           exec (db, "ROLLBACK", NULL);
-          goto fail;
+          sqlite3_close (db);
+          return NULL;
         }
     }
 
-  if (!exec (db, "COMMIT", error))
+  if (!exec (db, "COMMIT", NULL))
+    goto fail;
+
+  /* The takes themselves can be read: a file cut short fails here. */
+  if (!check_readable (db))
     goto fail;
 
   return db;
 
 fail:
-  g_prefix_error (error, "%s: ", path);
+  _clap_store_set_open_error (db, path, error);
   sqlite3_close (db);
   return NULL;
 }
 
+/* Whether the table @table of @db has the column @name: a history only
+ * read may be older or newer than this version. */
+static gboolean
+has_column (sqlite3    *db,
+            const char *table,
+            const char *name)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM pragma_table_info ('%s') WHERE name = ?1",
+                                          table);
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+      found = sqlite3_step (stmt) == SQLITE_ROW;
+    }
+  sqlite3_finalize (stmt);
+  return found;
+}
+
 /* "SELECT id, COLUMNS… FROM takes @tail": every column a take is read from,
- * in the order _clap_store_schema_read() takes them. */
+ * in the order _clap_store_schema_read() takes them; a column @db does not
+ * have (a history only read, of another version) reads as NULL. */
 char *
-_clap_store_schema_select (const char *tail)
+_clap_store_schema_select (sqlite3    *db,
+                           const char *tail)
 {
   GString *sql = g_string_new ("SELECT id");
 
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     if (is_read (&columns[i]))
-      g_string_append_printf (sql, ", %s", columns[i].name);
+      {
+        if (has_column (db, "takes", columns[i].name))
+          g_string_append_printf (sql, ", %s", columns[i].name);
+        else
+          g_string_append_printf (sql, ", NULL AS %s", columns[i].name);
+      }
   g_string_append_printf (sql, " FROM takes %s", tail ? tail : "");
   return g_string_free (sql, FALSE);
 }
@@ -301,7 +443,10 @@ urls_from_json (const char *text)
   g_autoptr(GStrvBuilder) builder = NULL;
   JsonArray *array;
 
-  if (text == NULL || (node = json_from_string (text, NULL)) == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+  /* Stored from the network: read back through the same gate. */
+  if (text == NULL ||
+      (node = clap_untrusted_parse_json (text, -1, CLAP_TASK_STORED_JSON_MAX_BYTES, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (node))
     return NULL;
 
   array = json_node_get_array (node);
@@ -372,6 +517,8 @@ _clap_store_schema_read (sqlite3_stmt   *stmt,
         }
       index++;
     }
+
+  _clap_task_record_check (record);
 }
 
 static const char *
@@ -490,19 +637,33 @@ bind_record (sqlite3_stmt         *stmt,
     }
 }
 
+/* Whether the last failure of @db was for want of space. */
+gboolean
+_clap_store_is_full (sqlite3 *db)
+{
+  int code = sqlite3_extended_errcode (db);
+  int system = sqlite3_system_errno (db);
+
+  return (code & 0xff) == SQLITE_FULL || system == ENOSPC || system == EDQUOT;
+}
+
 /* SQLite says "database or disk is full" or "disk I/O error"; a person
- * needs to know what to do. */
+ * needs to know what to do. What they are told depends on whether the
+ * write came before anything was sent (see the writer). */
 void
 _clap_store_set_write_error (sqlite3  *db,
                              GError  **error)
 {
   int code = sqlite3_extended_errcode (db);
 
-  if (code == SQLITE_FULL || code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC ||
-      (code & 0xff) == SQLITE_FULL)
+  if (_clap_store_is_full (db))
+    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL,
+                 _("The history could not be written: the disk is full. Free some space; the "
+                   "change is written again with the next one."));
+  else if ((code & 0xff) == SQLITE_IOERR)
     g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
-                 _("The history could not be written: the disk is full or failing. Free some "
-                   "space; nothing is sent until the history can keep it."));
+                 _("The history could not be written: the disk failed (%s). Check the disk; the "
+                   "change is written again with the next one."), sqlite3_errmsg (db));
   else
     g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
                  _("The history could not be written: %s"), sqlite3_errmsg (db));

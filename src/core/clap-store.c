@@ -53,6 +53,7 @@ struct _ClapStore
   GObject       parent_instance;
 
   char         *path;
+  gboolean      read_only;  /* clap_store_open_for_reading(): no writer */
   GPtrArray    *items;      /* ClapTask, newest first */
   GHashTable   *by_task_id; /* task id → GPtrArray of ClapTask (borrowed): the service may
                             * give two takes one id */
@@ -170,6 +171,16 @@ writer_thread (gpointer user_data)
           ClapWriteResult written = _clap_store_schema_upsert (self->db, &op->record, &error);
 
           ok = written != _CLAP_WRITE_FAILED;
+          /* The take of an add is written before its create is sent: say
+           * that nothing was. */
+          if (!ok && op->task != NULL &&
+              g_error_matches (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL))
+            {
+              g_clear_error (&error);
+              g_set_error (&error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL,
+                           _("The history could not be written: the disk is full. Free some "
+                             "space; nothing is sent until the history can keep the take."));
+            }
           /* What must be on disk before money is spent is not there. */
           if (written == _CLAP_WRITE_OVERTAKEN && op->task != NULL)
             {
@@ -235,6 +246,15 @@ static void
 enqueue (ClapStore *self,
          Op        *op)
 {
+  if (self->read_only)
+    {
+      if (op->task != NULL)
+        g_task_return_new_error (op->task, CLAP_STORE_ERROR, CLAP_STORE_ERROR_READ_ONLY,
+                                 _("The history “%s” was opened to be read only."), self->path);
+      op_free (op);
+      return;
+    }
+
   g_mutex_lock (&self->lock);
   self->pending++;
   g_mutex_unlock (&self->lock);
@@ -367,8 +387,9 @@ on_task_notify (ClapTask   *task,
   if (g_str_equal (pspec->name, "task-id"))
     index_task (self, task);
 
-  /* What another process wrote is on disk already. */
-  if (self->importing)
+  /* What another process wrote is on disk already; a store that only
+   * reads keeps nothing. */
+  if (self->importing || self->read_only)
     return;
 
   g_hash_table_add (self->dirty, g_object_ref (task));
@@ -566,11 +587,12 @@ clap_store_get_default_path (void)
 /* Reads every take, newest first, and the stamp of the last write. Runs in
  * whichever thread opens the store. */
 static GPtrArray *
-load_tasks (sqlite3  *db,
-            gint64   *last_stamp,
-            GError  **error)
+load_tasks (sqlite3     *db,
+            const char  *path,
+            gint64      *last_stamp,
+            GError     **error)
 {
-  g_autofree char *sql = _clap_store_schema_select ("ORDER BY submit_time DESC, id DESC");
+  g_autofree char *sql = _clap_store_schema_select (db, "ORDER BY submit_time DESC, id DESC");
   g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -578,8 +600,7 @@ load_tasks (sqlite3  *db,
   *last_stamp = 0;
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
-                   _("The history could not be read: %s"), sqlite3_errmsg (db));
+      _clap_store_set_open_error (db, path, error);
       return NULL;
     }
 
@@ -595,10 +616,10 @@ load_tasks (sqlite3  *db,
     }
   sqlite3_finalize (stmt);
 
+  /* A history cut short fails here, at the first page that is not there. */
   if (rc != SQLITE_DONE)
     {
-      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_OPEN,
-                   _("The history could not be read: %s"), sqlite3_errmsg (db));
+      _clap_store_set_open_error (db, path, error);
       return NULL;
     }
 
@@ -607,28 +628,40 @@ load_tasks (sqlite3  *db,
 
 static ClapStore *
 open_store (const char  *path,
+            gboolean     read_only,
             GPtrArray  **loaded,
             GError     **error)
 {
   g_autoptr(ClapStore) self = NULL;
-  gint64 last_stamp;
-  sqlite3 *db;
+  gint64 last_stamp = 0;
+  sqlite3 *db = NULL;
 
-  db = _clap_store_schema_open (path, error);
-  if (db == NULL)
-    return NULL;
-
-  *loaded = load_tasks (db, &last_stamp, error);
-  if (*loaded == NULL)
+  /* Nothing to read is an empty history, not an error. */
+  if (read_only && !g_file_test (path, G_FILE_TEST_EXISTS))
+    *loaded = g_ptr_array_new_with_free_func (g_object_unref);
+  else
     {
-      sqlite3_close (db);
-      return NULL;
+      db = _clap_store_schema_open (path, read_only, error);
+      if (db == NULL)
+        return NULL;
+
+      *loaded = load_tasks (db, path, &last_stamp, error);
+      if (*loaded == NULL)
+        {
+          sqlite3_close (db);
+          return NULL;
+        }
     }
 
   self = g_object_new (CLAP_TYPE_STORE, NULL);
   self->path = g_strdup (path);
-  self->db = db;
+  self->read_only = read_only;
   self->last_stamp = last_stamp;
+  /* A store that only reads has no writer: its connection is the reader. */
+  if (read_only)
+    self->reader = db;
+  else
+    self->db = db;
   return g_steal_pointer (&self);
 }
 
@@ -655,12 +688,15 @@ insert_task (ClapStore *self,
 static void
 refresh (ClapStore *self)
 {
-  g_autofree char *sql = _clap_store_schema_select ("WHERE stamp > ?1 ORDER BY stamp");
+  g_autofree char *sql = NULL;
   g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
   sqlite3_stmt *stmt = NULL;
 
-  if (get_reader (self) == NULL ||
-      sqlite3_prepare_v2 (self->reader, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (get_reader (self) == NULL)
+    return;
+
+  sql = _clap_store_schema_select (self->reader, "WHERE stamp > ?1 ORDER BY stamp");
+  if (sqlite3_prepare_v2 (self->reader, sql, -1, &stmt, NULL) != SQLITE_OK)
     return;
 
   sqlite3_bind_int64 (stmt, 1, self->last_stamp);
@@ -754,7 +790,8 @@ start (ClapStore *self,
       watch_task (self, task);
     }
 
-  self->writer = g_thread_new ("clap-store-writer", writer_thread, self);
+  if (!self->read_only)
+    self->writer = g_thread_new ("clap-store-writer", writer_thread, self);
 }
 
 /* Opens (creating or migrating) the history at @path and loads it. Blocks:
@@ -770,7 +807,28 @@ clap_store_open (const char  *path,
   if (path == NULL)
     path = default_path = clap_store_get_default_path ();
 
-  self = open_store (path, &loaded, error);
+  self = open_store (path, FALSE, &loaded, error);
+  if (self != NULL)
+    start (self, loaded);
+  return self;
+}
+
+/* Opens the history at @path as it is, to read it only: nothing is
+ * created, migrated or written, so it works in a read-only folder, and
+ * with a history of another version. A history that does not exist is
+ * empty. Changes to its takes are not kept; adding a take fails. */
+ClapStore *
+clap_store_open_for_reading (const char  *path,
+                             GError     **error)
+{
+  g_autofree char *default_path = NULL;
+  GPtrArray *loaded = NULL;
+  ClapStore *self;
+
+  if (path == NULL)
+    path = default_path = clap_store_get_default_path ();
+
+  self = open_store (path, TRUE, &loaded, error);
   if (self != NULL)
     start (self, loaded);
   return self;
@@ -798,7 +856,7 @@ open_thread (GTask        *task,
   GError *error = NULL;
   Opened *opened = g_new0 (Opened, 1);
 
-  opened->store = open_store (task_data, &opened->loaded, &error);
+  opened->store = open_store (task_data, FALSE, &opened->loaded, &error);
   if (opened->store == NULL)
     {
       opened_free (opened);
@@ -887,6 +945,13 @@ clap_store_add_async (ClapStore           *self,
 
   completion = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (completion, clap_store_add_async);
+
+  if (self->read_only)
+    {
+      g_task_return_new_error (completion, CLAP_STORE_ERROR, CLAP_STORE_ERROR_READ_ONLY,
+                               _("The history “%s” was opened to be read only."), self->path);
+      return;
+    }
 
   g_ptr_array_insert (self->items, 0, g_object_ref (task));
   watch_task (self, task);

@@ -14,6 +14,10 @@ typedef enum {
   CLAP_STORE_ERROR_TOO_NEW,   /* written by a newer Clapboard */
   CLAP_STORE_ERROR_WRITE,
   CLAP_STORE_ERROR_CHANGED,   /* another process wrote a newer version */
+  CLAP_STORE_ERROR_FULL,      /* the disk is full: nothing could be written */
+  CLAP_STORE_ERROR_DAMAGED,   /* not a Clapboard history, or cut short: left as it is */
+  CLAP_STORE_ERROR_READ_ONLY, /* the history or its folder cannot be written */
+  CLAP_STORE_ERROR_ID_KEPT,   /* a new task id is in the id journal, not in the history */
 } ClapStoreError;
 
 /* Request Details: each take keeps the first exchange of each submission
@@ -29,6 +33,8 @@ GQuark      clap_store_error_quark       (void);
 char       *clap_store_get_default_path  (void);
 
 ClapStore  *clap_store_open              (const char          *path,
+                                          GError             **error);
+ClapStore  *clap_store_open_for_reading  (const char          *path,
                                           GError             **error);
 void        clap_store_open_async        (const char          *path,
                                           GCancellable        *cancellable,

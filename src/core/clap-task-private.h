@@ -54,7 +54,12 @@ void      _clap_task_set_owner       (ClapTask       *self,
                                       const char     *owner);
 gint64    _clap_task_get_attempt     (ClapTask       *self);
 void      _clap_task_begin_attempt   (ClapTask       *self);
+/* A JSON text the history keeps (settings, links) is read back only if it
+ * is at most this long. */
+#define CLAP_TASK_STORED_JSON_MAX_BYTES (1024 * 1024)
+
 gboolean  _clap_task_url_is_usable   (const char     *url);
+void      _clap_task_record_check    (ClapTaskRecord *record);
 int       _clap_task_record_progress (const ClapTaskRecord *record);
 void      _clap_task_snapshot        (ClapTask       *self,
                                       ClapTaskRecord *record);

@@ -340,8 +340,10 @@ clap_task_get_settings (ClapTask *self)
   if (self->settings == NULL && self->r.settings_json == NULL && self->settings_loader != NULL)
     self->r.settings_json = self->settings_loader (self, self->settings_loader_data);
 
+  /* A damaged history must not take the application down with it. */
   if (self->settings == NULL && self->r.settings_json != NULL)
-    self->settings = json_from_string (self->r.settings_json, NULL);
+    self->settings = clap_untrusted_parse_json (self->r.settings_json, -1,
+                                                CLAP_TASK_STORED_JSON_MAX_BYTES, NULL);
 
   return self->settings;
 }
@@ -649,6 +651,55 @@ clap_task_apply_info (ClapTask            *self,
 
   g_object_thaw_notify (G_OBJECT (self));
   return changed;
+}
+
+/* A copy of @text cut to @max_chars characters, valid UTF-8. */
+static void
+bound_text (char  **text,
+            glong   max_chars)
+{
+  g_autofree char *valid = NULL;
+
+  if (*text == NULL)
+    return;
+
+  valid = g_utf8_make_valid (*text, -1);
+  if (g_utf8_strlen (valid, -1) > max_chars)
+    {
+      g_autofree char *cut = g_utf8_substring (valid, 0, max_chars);
+
+      g_free (*text);
+      *text = g_strconcat (cut, "…", NULL);
+    }
+  else if (strcmp (valid, *text) != 0)
+    {
+      g_free (*text);
+      *text = g_steal_pointer (&valid);
+    }
+}
+
+/* Checks again what the history says of a take, before anything uses it:
+ * much of it came from the network, and a history may be damaged. Links
+ * that are not allowed addresses are dropped, text is bounded. The task id
+ * is kept as it is: one that is not usable is never sent or looked up (see
+ * clap_task_id_is_valid()), and the take says why when resumed. Files are
+ * checked where they are used (see clap-results.c). */
+void
+_clap_task_record_check (ClapTaskRecord *record)
+{
+  g_auto(GStrv) urls = usable_urls ((const char * const *) record->result_urls);
+
+  g_strfreev (record->result_urls);
+  record->result_urls = g_steal_pointer (&urls);
+  if (record->thumbnail_url != NULL && !_clap_task_url_is_usable (record->thumbnail_url))
+    g_clear_pointer (&record->thumbnail_url, g_free);
+
+  bound_text (&record->fail_message, SERVICE_TEXT_MAX_CHARS);
+  bound_text (&record->error_message, SERVICE_TEXT_MAX_CHARS);
+  bound_text (&record->warning, SERVICE_TEXT_MAX_CHARS);
+  bound_text (&record->service_state, SERVICE_STATE_MAX_CHARS);
+  bound_text (&record->model, 256);
+  bound_text (&record->prompt, 64 * 1024);
 }
 
 /* Whether the service finished @self without a link to its clip. */

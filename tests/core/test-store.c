@@ -535,6 +535,204 @@ test_exchange_read_back_bounded (Fixture       *fx,
   g_assert_nonnull (strstr (json_object_get_string_member (entry, "error"), "levels deep"));
 }
 
+static void
+exec_sql (const char *path,
+          const char *sql,
+          const char *text)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (text != NULL)
+    sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+/* What the history keeps from the network is checked again when it is
+ * read: one bad answer stored (JSON nested 200,000 deep, a link that is
+ * not allowed, a message of a megabyte, a task id that reads as a path)
+ * can never take the application down at every start. */
+static void
+test_reload_bounded (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) deep = add_take (store, "deep");
+  g_autoptr(ClapTask) links = add_take (store, "links");
+  g_autoptr(ClapStore) again = NULL;
+  g_autoptr(GString) nested = g_string_new (NULL);
+  g_autoptr(GString) long_url = g_string_new ("https://example.com/");
+  g_autofree char *huge = g_strnfill (1024 * 1024, 'm');
+  g_autofree char *sql = NULL;
+  g_autoptr(ClapRequest) request = NULL;
+  const char *usable[] = { "https://cdn.example.com/ok.mp4", "http://127.0.0.1:5/local.mp4", NULL };
+  ClapTask *task;
+
+  clap_task_set_task_id (links, "../../Videos/wedding");
+  clap_task_set_state (links, CLAP_TASK_STATE_COMPLETED);
+  g_assert_true (clap_store_flush (store, &error));
+  g_clear_object (&store);
+
+  for (guint i = 0; i < 200000; i++)
+    g_string_append_c (nested, '[');
+  for (guint i = 0; i < 3000; i++)
+    g_string_append_c (long_url, 'a');
+
+  sql = g_strdup_printf ("UPDATE takes SET result_urls = ?1, settings = ?1, thumbnail_url ="
+                         " 'http://evil.example/t.jpg' WHERE uid = '%s'", clap_task_get_uid (deep));
+  exec_sql (fx->path, sql, nested->str);
+  g_free (sql);
+  sql = g_strdup_printf ("UPDATE takes SET result_urls = ?1, fail_message = '%s' WHERE uid = '%s'",
+                         huge, clap_task_get_uid (links));
+  {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *json = NULL;
+
+    json_builder_begin_array (b);
+    json_builder_add_string_value (b, "http://evil.example/x.mp4");
+    json_builder_add_string_value (b, "https://cdn.example.com/ok.mp4");
+    json_builder_add_string_value (b, long_url->str);
+    json_builder_add_string_value (b, "file:///etc/passwd");
+    json_builder_add_string_value (b, "http://127.0.0.1:5/local.mp4");
+    json_builder_end_array (b);
+    root = json_builder_get_root (b);
+    json = json_to_string (root, FALSE);
+    exec_sql (fx->path, sql, json);
+  }
+
+  again = clap_store_open (fx->path, &error);
+  g_assert_no_error (error);
+
+  task = clap_store_find_by_uid (again, clap_task_get_uid (deep));
+  g_assert_null (clap_task_get_result_urls (task));
+  g_assert_null (clap_task_get_thumbnail_url (task));
+  g_assert_null (clap_task_get_settings (task));
+  request = clap_task_dup_request (task);
+  g_assert_nonnull (request);
+
+  task = clap_store_find_by_uid (again, clap_task_get_uid (links));
+  g_assert_cmpstrv (clap_task_get_result_urls (task), usable);
+  g_assert_cmpint (g_utf8_strlen (clap_task_get_fail_message (task), -1), <=, 2001);
+  /* kept, shown, but never used to find or ask about the take */
+  g_assert_cmpstr (clap_task_get_task_id (task), ==, "../../Videos/wedding");
+  g_assert_null (clap_store_find_by_task_id (again, "../../Videos/wedding"));
+}
+
+/* A file that is not a Clapboard history is said to be one that is
+ * damaged, and is left exactly as it was. */
+static void
+test_damaged_garbage (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (fx->path);
+  g_autofree char *garbage = g_strnfill (8192, 'G');
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = NULL;
+  gsize length;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (fx->path, garbage, -1, NULL));
+
+  store = clap_store_open (fx->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_DAMAGED);
+  g_assert_nonnull (strstr (error->message, "damaged or is not a Clapboard history"));
+  g_assert_null (strstr (error->message, "could not be written"));
+  g_clear_error (&error);
+
+  store = clap_store_open_for_reading (fx->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_DAMAGED);
+
+  g_assert_true (g_file_get_contents (fx->path, &after, &length, NULL));
+  g_assert_cmpmem (after, length, garbage, strlen (garbage));
+}
+
+/* A history cut short (a copy that stopped half way) is damaged too; it is
+ * kept as it is. */
+static void
+test_damaged_truncated (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autofree char *contents = NULL;
+  g_autofree char *after = NULL;
+  gsize length, after_length;
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *prompt = g_strdup_printf ("take %u: %s", i, "a long prompt to fill pages "
+                                                 "of the history so that cutting it loses rows");
+      g_autoptr(ClapTask) task = add_take (store, prompt);
+    }
+  g_assert_true (clap_store_flush (store, &error));
+  g_clear_object (&store);
+
+  g_assert_true (g_file_get_contents (fx->path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 64 * 1024);
+  g_assert_true (g_file_set_contents (fx->path, contents, length / 2, NULL));
+
+  store = clap_store_open (fx->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_DAMAGED);
+  g_assert_true (g_file_get_contents (fx->path, &after, &after_length, NULL));
+  g_assert_cmpmem (after, after_length, contents, length / 2);
+}
+
+/* A history opened to read only: nothing made, nothing migrated, nothing
+ * written; a missing one is empty. */
+static void
+test_open_for_reading (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open_for_reading (fx->path, &error);
+  g_autoptr(ClapStore) writer = NULL;
+  g_autoptr(ClapTask) task = NULL;
+  g_autoptr(ClapTask) loaded = NULL;
+  g_autoptr(ClapTask) extra = NULL;
+  g_autoptr(ClapRequest) request = clap_request_new ("kling-v3");
+  Added a = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+  g_assert_false (g_file_test (fx->path, G_FILE_TEST_EXISTS));
+  g_clear_object (&store);
+
+  writer = clap_store_open (fx->path, &error);
+  task = add_take (writer, "read me");
+  clap_task_set_task_id (task, "cl-read");
+  g_assert_true (clap_store_flush (writer, &error));
+
+  store = clap_store_open_for_reading (fx->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  loaded = g_list_model_get_item (G_LIST_MODEL (store), 0);
+  g_assert_cmpstr (clap_task_get_task_id (loaded), ==, "cl-read");
+  g_assert_cmpstr (clap_task_get_prompt (loaded), ==, "read me");
+
+  /* it writes nothing */
+  clap_task_set_fail_message (loaded, "not kept");
+  extra = clap_task_new_for_request (request);
+  clap_store_add_async (store, extra, NULL, added, &a);
+  while (!a.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (a.ok);
+  g_assert_error (a.error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_READ_ONLY);
+  g_clear_error (&a.error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  g_assert_true (clap_store_flush (store, &error));
+  g_assert_cmpint (count_rows (fx->path), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -550,6 +748,10 @@ main (int argc, char *argv[])
   ADD ("migrate-from-4", test_migrate_from_4);
   ADD ("exchanges", test_exchanges);
   ADD ("exchange-read-back-bounded", test_exchange_read_back_bounded);
+  ADD ("reload-bounded", test_reload_bounded);
+  ADD ("damaged-garbage", test_damaged_garbage);
+  ADD ("damaged-truncated", test_damaged_truncated);
+  ADD ("open-for-reading", test_open_for_reading);
   ADD ("open-async", test_open_async);
 
   return g_test_run ();
