@@ -352,6 +352,8 @@ typedef struct {
   Options     *options;
   ClapTask    *task;
   GError      *error;      /* the last error the session reported for the take */
+  GError      *id_error;   /* the history could not record the task id */
+  gboolean     id_said;    /* … and that was said */
   guint        tick_id;
   guint        timeout_id;
   gboolean     announced;  /* the task id is printed */
@@ -508,6 +510,18 @@ on_task_notify (ClapTask   *task,
     case CLAP_TASK_STATE_COMPLETED:
       if (!g->options->wait)
         break;
+      /* Nothing to wait for: the link may come later, or never. */
+      if (clap_task_is_missing_link (task))
+        {
+          g_clear_handle_id (&g->tick_id, g_source_remove);
+          g_clear_handle_id (&g->timeout_id, g_source_remove);
+          clap_cli_progress_end (g->cli);
+          g_printerr (_("clapboard-cli: the take finished, but the service gave no link to the "
+                        "clip. `clapboard-cli resume` asks again later; or check it with: "
+                        "clapboard-cli status %s\n"), clap_task_get_task_id (task));
+          generate_quit (g, CLAP_EXIT_NETWORK);
+          break;
+        }
       /* A failed download is reported by on_session_error(). */
       if (clap_task_get_local_file (task) != NULL)
         {
@@ -524,12 +538,44 @@ on_task_notify (ClapTask   *task,
     }
 }
 
+/* The service created the take but the history could not record its id:
+ * the id goes to stdout (if it is not there yet), and where it is kept to
+ * stderr. */
+static void
+say_id_error (Generate *g)
+{
+  if (g->id_said)
+    return;
+
+  g->id_said = TRUE;
+  clap_cli_progress_end (g->cli);
+  if (!g->announced)
+    {
+      g->announced = TRUE;
+      g_print ("%s\n", clap_task_get_task_id (g->task));
+      fflush (stdout);
+    }
+  g_printerr ("clapboard-cli: %s\n", g->id_error->message);
+}
+
 static void
 on_session_error (ClapSession *session,
                   ClapTask    *task,
                   GError      *error,
                   Generate    *g)
 {
+  if (task != NULL && task == g->task && error->domain == CLAP_STORE_ERROR &&
+      clap_task_get_task_id (task) != NULL && g->id_error == NULL)
+    {
+      g->id_error = g_error_copy (error);
+      if (!g->finished)
+        {
+          say_id_error (g);
+          generate_quit (g, CLAP_EXIT_DISK);
+        }
+      return;
+    }
+
   if ((task != NULL && task != g->task) || g->finished)
     return;
 
@@ -617,6 +663,16 @@ clap_cli_generate (ClapCli  *cli,
 
   exit_code = clap_cli_run_loop (cli);
 
+  /* Not done before the task id is in the history, or its journal: what
+   * the history says of the write comes now, if it did not yet. */
+  if (clap_task_get_task_id (g.task) != NULL)
+    clap_store_flush (clap_session_get_store (cli->session), NULL);
+  if (g.id_error != NULL)
+    {
+      say_id_error (&g);
+      exit_code = CLAP_EXIT_DISK;
+    }
+
   if (exit_code == CLAP_EXIT_INTERRUPTED)
     {
       if (clap_task_get_task_id (g.task) != NULL)
@@ -634,6 +690,7 @@ clap_cli_generate (ClapCli  *cli,
   g_clear_handle_id (&g.timeout_id, g_source_remove);
   g_clear_object (&g.task);
   g_clear_error (&g.error);
+  g_clear_error (&g.id_error);
 
 out:
   options_clear (&o);

@@ -530,6 +530,40 @@ interrupt (ClapSession  *self,
   emit_error (self, task, error);
 }
 
+typedef struct {
+  ClapSession *session;
+  ClapTask    *task;
+} IdRecord;
+
+static IdRecord *
+id_record_new (ClapSession *self,
+               ClapTask    *task)
+{
+  IdRecord *record = g_new0 (IdRecord, 1);
+
+  record->session = g_object_ref (self);
+  record->task = g_object_ref (task);
+  return record;
+}
+
+/* The history took the new task id, or only its journal did: then the
+ * person is told where the id is. The take goes on being followed. */
+static void
+id_recorded (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  IdRecord *record = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!clap_store_save_finish (CLAP_STORE (source), result, &error))
+    emit_error (record->session, record->task, error);
+
+  g_object_unref (record->session);
+  g_object_unref (record->task);
+  g_free (record);
+}
+
 static void submit_next (Submit *submit);
 
 static void
@@ -570,6 +604,9 @@ created (GObject      *source,
       clap_task_apply_info (task, info, NULL);
       if (clap_task_get_create_time (task) == 0)
         clap_task_set_create_time (task, g_get_real_time () / 1000);
+      /* The paid id goes to the history now, through its journal: a full
+       * disk cannot lose it. */
+      clap_store_save_created_async (self->store, task, NULL, id_recorded, id_record_new (self, task));
       clap_poller_add (self->poller, task);
     }
   else if (g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL))

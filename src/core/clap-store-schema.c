@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
@@ -214,6 +215,21 @@ free_bytes (const char *dir)
   return (guint64) st.f_bavail * st.f_frsize;
 }
 
+/* Whether @path, or its folder when it does not exist, cannot be written:
+ * a read-only mount, or no permission. */
+static gboolean
+is_read_only (const char *path,
+              const char *dir)
+{
+  struct statvfs st;
+
+  if (statvfs (dir, &st) == 0 && (st.f_flag & ST_RDONLY) != 0)
+    return TRUE;
+  if (access (dir, W_OK) != 0 && errno != ENOENT)
+    return TRUE;
+  return access (path, F_OK) == 0 && access (path, W_OK) != 0;
+}
+
 /* SQLite's words ("disk I/O error", "file is not a database") tell a
  * person nothing they can act on: say what is wrong with the history and
  * what to do. */
@@ -238,7 +254,8 @@ _clap_store_set_open_error (sqlite3     *db,
     g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL,
                  _("The history “%s” cannot be opened: the disk is full. Free some space, then "
                    "try again."), path);
-  else if (primary == SQLITE_READONLY || system == EACCES || system == EROFS || system == EPERM)
+  else if (primary == SQLITE_READONLY || system == EACCES || system == EROFS || system == EPERM ||
+           ((primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR) && is_read_only (path, dir)))
     g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_READ_ONLY,
                  _("The history “%s” cannot be written: it or its folder is read-only. Make "
                    "them writable; `clapboard-cli list` can still show it."), path);

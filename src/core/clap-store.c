@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "clap-id-journal-private.h"
 #include "clap-store-private.h"
 #include "clap-untrusted.h"
 #include "clap-util-private.h"
@@ -44,6 +45,7 @@ typedef struct {
   OpKind          kind;
   ClapTaskRecord  record;
   GTask          *task;     /* OP_UPSERT of an add: completed once committed */
+  gboolean        created;  /* OP_UPSERT of a take the service just created */
   JsonNode       *exchange; /* OP_EXCHANGE: for record.uid, of record.attempt */
   gint64          time;
 } Op;
@@ -72,11 +74,30 @@ struct _ClapStore
   gint64        last_stamp; /* the newest change taken in */
   gboolean      importing;
 
+  /* The writer's: task ids not in the history yet are kept in the journal
+   * first (see clap-id-journal.c). */
+  ClapIdJournal *journal;
+  GHashTable   *ids_on_disk;   /* uid → the task id the history has */
+  GHashTable   *journal_slots; /* uid → JournalSlot */
+  GPtrArray    *recovered;     /* ClapTask given its id by the journal at open */
+
   GMutex        lock;       /* guards the counters below */
   GCond         drained;
   guint         pending;
   guint64       n_writes;
 };
+
+typedef struct {
+  guint  slot;
+  char  *task_id;
+} JournalSlot;
+
+static void
+journal_slot_free (JournalSlot *slot)
+{
+  g_free (slot->task_id);
+  g_free (slot);
+}
 
 static void clap_store_list_model_init (GListModelInterface *iface);
 
@@ -149,6 +170,116 @@ release_in_main (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The truth, when the history could not take a task id the service gave:
+ * where the id is, and what will record it. */
+static void
+set_id_error (ClapStore   *self,
+              const char  *task_id,
+              gboolean     kept,
+              GError     **error)
+{
+  g_autoptr(GError) cause = g_steal_pointer (error);
+  const char *journal = _clap_id_journal_get_path (self->journal);
+
+  if (kept && g_error_matches (cause, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL))
+    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_ID_KEPT,
+                 _("The service created the take (task id %s) but the history could not record "
+                   "it: the disk is full. The id is kept in %s; once there is space, "
+                   "`clapboard-cli resume` or the window records and follows it."),
+                 task_id, journal);
+  else if (kept)
+    g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_ID_KEPT,
+                 _("The service created the take (task id %s) but the history could not record "
+                   "it (%s). The id is kept in %s; once the history can be written, "
+                   "`clapboard-cli resume` or the window records and follows it."),
+                 task_id, cause->message, journal);
+  else
+    g_set_error (error, CLAP_STORE_ERROR, cause->code,
+                 _("The service created the take (task id %s) but neither the history nor %s "
+                   "could record it (%s). Note the id, and check your provider dashboard."),
+                 task_id, journal, cause->message);
+}
+
+/* Writes a whole take. A task id the history does not have yet is kept in
+ * the journal first, and let go once the history has it. */
+static gboolean
+write_take (ClapStore  *self,
+            Op         *op,
+            GError    **error)
+{
+  const char *uid = op->record.uid;
+  const char *task_id = op->record.task_id;
+  JournalSlot *slot = g_hash_table_lookup (self->journal_slots, uid);
+  gboolean new_id = task_id != NULL &&
+                    g_strcmp0 (g_hash_table_lookup (self->ids_on_disk, uid), task_id) != 0;
+  ClapWriteResult written;
+
+  if (new_id && (slot == NULL || !g_str_equal (slot->task_id, task_id)))
+    {
+      g_autoptr(GError) journal_error = NULL;
+      gint n = _clap_id_journal_keep (self->journal, uid, task_id, op->record.attempt,
+                                      &journal_error);
+
+      g_hash_table_remove (self->journal_slots, uid);
+      slot = NULL;
+      if (n >= 0)
+        {
+          slot = g_new0 (JournalSlot, 1);
+          slot->slot = (guint) n;
+          slot->task_id = g_strdup (task_id);
+          g_hash_table_insert (self->journal_slots, g_strdup (uid), slot);
+        }
+      else
+        g_debug ("%s", journal_error->message);
+    }
+
+  written = _clap_store_schema_upsert (self->db, &op->record, error);
+
+  if (written == _CLAP_WRITE_DONE)
+    {
+      if (task_id != NULL)
+        g_hash_table_replace (self->ids_on_disk, g_strdup (uid), g_strdup (task_id));
+      else
+        g_hash_table_remove (self->ids_on_disk, uid);
+
+      if (slot != NULL && g_strcmp0 (slot->task_id, task_id) == 0)
+        {
+          _clap_id_journal_forget (self->journal, slot->slot, uid, slot->task_id);
+          g_hash_table_remove (self->journal_slots, uid);
+        }
+      return TRUE;
+    }
+
+  if (written == _CLAP_WRITE_FAILED)
+    {
+      if (new_id)
+        set_id_error (self, task_id, slot != NULL, error);
+      /* The take of an add is written before its create is sent: say that
+       * nothing was. */
+      else if (op->task != NULL && !op->created &&
+               g_error_matches (*error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL))
+        {
+          g_clear_error (error);
+          g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL,
+                       _("The history could not be written: the disk is full. Free some space; "
+                         "nothing is sent until the history can keep the take."));
+        }
+      return FALSE;
+    }
+
+  /* Another process had written a newer version: left alone. What must be
+   * on disk before money is spent is not there. */
+  if (op->task != NULL && !op->created)
+    {
+      g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_CHANGED,
+                   _("Another Clapboard changed this take at the same time; nothing was sent."));
+      return FALSE;
+    }
+
+  g_debug ("Another process wrote a newer version of take %s", uid);
+  return TRUE;
+}
+
 static gpointer
 writer_thread (gpointer user_data)
 {
@@ -167,31 +298,7 @@ writer_thread (gpointer user_data)
         }
 
       if (op->kind == OP_UPSERT)
-        {
-          ClapWriteResult written = _clap_store_schema_upsert (self->db, &op->record, &error);
-
-          ok = written != _CLAP_WRITE_FAILED;
-          /* The take of an add is written before its create is sent: say
-           * that nothing was. */
-          if (!ok && op->task != NULL &&
-              g_error_matches (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL))
-            {
-              g_clear_error (&error);
-              g_set_error (&error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_FULL,
-                           _("The history could not be written: the disk is full. Free some "
-                             "space; nothing is sent until the history can keep the take."));
-            }
-          /* What must be on disk before money is spent is not there. */
-          if (written == _CLAP_WRITE_OVERTAKEN && op->task != NULL)
-            {
-              ok = FALSE;
-              g_set_error (&error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_CHANGED,
-                           _("Another Clapboard changed this take at the same time; "
-                             "nothing was sent."));
-            }
-          else if (written == _CLAP_WRITE_OVERTAKEN)
-            g_debug ("Another process wrote a newer version of take %s", op->record.uid);
-        }
+        ok = write_take (self, op, &error);
       else if (op->kind == OP_DELETE)
         ok = _clap_store_schema_delete (self->db, op->record.uid, &error);
       else if (op->kind == OP_EXCHANGE)
@@ -498,6 +605,10 @@ clap_store_finalize (GObject *object)
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->by_task_id, g_hash_table_unref);
   g_clear_pointer (&self->indexed, g_hash_table_unref);
+  g_clear_pointer (&self->ids_on_disk, g_hash_table_unref);
+  g_clear_pointer (&self->journal_slots, g_hash_table_unref);
+  g_clear_pointer (&self->recovered, g_ptr_array_unref);
+  g_clear_pointer (&self->journal, _clap_id_journal_free);
   g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
@@ -535,6 +646,10 @@ clap_store_init (ClapStore *self)
   self->by_task_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_ptr_array_unref);
   self->indexed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->ids_on_disk = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->journal_slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) journal_slot_free);
+  self->recovered = g_ptr_array_new_with_free_func (g_object_unref);
   self->dirty = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->queue = g_async_queue_new_full ((GDestroyNotify) op_free);
   self->context = g_main_context_ref_thread_default ();
@@ -626,6 +741,83 @@ load_tasks (sqlite3     *db,
   return g_steal_pointer (&tasks);
 }
 
+/* Gives each take the task id the journal kept for it when the history
+ * could not take it (a full disk between the create and its record): a
+ * take left submitting or interrupted, of the same submission, gets its id
+ * and is followed from now on. An id the history has is let go. Runs in
+ * the thread that opens the store, before anything watches the takes. */
+static void
+recover_task_ids (ClapStore *self,
+                  GPtrArray *loaded)
+{
+  g_autoptr(GPtrArray) entries = _clap_id_journal_read (self->journal);
+  g_autoptr(GHashTable) by_uid = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < loaded->len; i++)
+    {
+      ClapTask *task = g_ptr_array_index (loaded, i);
+
+      g_hash_table_insert (by_uid, (gpointer) clap_task_get_uid (task), task);
+      if (clap_task_get_task_id (task) != NULL)
+        g_hash_table_insert (self->ids_on_disk, g_strdup (clap_task_get_uid (task)),
+                             g_strdup (clap_task_get_task_id (task)));
+    }
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      ClapIdEntry *entry = g_ptr_array_index (entries, i);
+      ClapTask *task = g_hash_table_lookup (by_uid, entry->uid);
+      ClapTaskState state;
+      JournalSlot *slot;
+
+      /* Not a take of this history: kept for the history it belongs to. */
+      if (task == NULL)
+        continue;
+
+      if (g_strcmp0 (clap_task_get_task_id (task), entry->task_id) == 0)
+        {
+          if (!self->read_only)
+            _clap_id_journal_forget (self->journal, entry->slot, entry->uid, entry->task_id);
+          continue;
+        }
+
+      state = clap_task_get_state (task);
+      if (clap_task_get_task_id (task) == NULL && _clap_task_get_attempt (task) == entry->attempt &&
+          (state == CLAP_TASK_STATE_SUBMITTING || state == CLAP_TASK_STATE_INTERRUPTED))
+        {
+          g_debug ("Take %s gets its task id %s from %s", entry->uid, entry->task_id,
+                   _clap_id_journal_get_path (self->journal));
+          clap_task_set_task_id (task, entry->task_id);
+          clap_task_set_fail_message (task, NULL);
+          if (clap_task_get_create_time (task) == 0)
+            clap_task_set_create_time (task, entry->time);
+          clap_task_set_state (task, CLAP_TASK_STATE_PENDING);
+        }
+      else if (!self->read_only)
+        {
+          /* The take went on without it (it was sent again): the id of that
+           * earlier submission is still the person's to know. */
+          g_autofree char *warning =
+            g_strdup_printf (_("An earlier submission of this take was created by the service as "
+                               "task “%s”, which the history could not record then. Check your "
+                               "provider dashboard."), entry->task_id);
+
+          clap_task_set_warning (task, warning);
+        }
+      else
+        continue;
+
+      if (self->read_only)
+        continue;
+
+      slot = g_new0 (JournalSlot, 1);
+      slot->slot = entry->slot;
+      slot->task_id = g_strdup (entry->task_id);
+      g_hash_table_replace (self->journal_slots, g_strdup (entry->uid), slot);
+      g_ptr_array_add (self->recovered, g_object_ref (task));
+    }
+}
+
 static ClapStore *
 open_store (const char  *path,
             gboolean     read_only,
@@ -633,6 +825,7 @@ open_store (const char  *path,
             GError     **error)
 {
   g_autoptr(ClapStore) self = NULL;
+  g_autofree char *journal_path = NULL;
   gint64 last_stamp = 0;
   sqlite3 *db = NULL;
 
@@ -662,6 +855,12 @@ open_store (const char  *path,
     self->reader = db;
   else
     self->db = db;
+
+  /* Its room is taken now, while there is some. */
+  journal_path = g_strconcat (path, "-ids", NULL);
+  self->journal = _clap_id_journal_open (journal_path, read_only);
+  recover_task_ids (self, *loaded);
+
   return g_steal_pointer (&self);
 }
 
@@ -767,7 +966,7 @@ on_folder_changed (GFileMonitor      *monitor,
   g_autofree char *name = g_file_get_basename (file);
   g_autofree char *ours = g_path_get_basename (self->path);
 
-  if (!g_str_has_prefix (name, ours) || self->refresh_id != 0)
+  if (!g_str_has_prefix (name, ours) || g_str_has_suffix (name, "-ids") || self->refresh_id != 0)
     return;
 
   self->refresh_id = g_timeout_add (100, refresh_cb, self);
@@ -792,6 +991,16 @@ start (ClapStore *self,
 
   if (!self->read_only)
     self->writer = g_thread_new ("clap-store-writer", writer_thread, self);
+
+  /* What the journal gave back is written at once. */
+  for (guint i = 0; i < self->recovered->len; i++)
+    g_hash_table_add (self->dirty, g_object_ref (g_ptr_array_index (self->recovered, i)));
+  g_ptr_array_set_size (self->recovered, 0);
+  if (g_hash_table_size (self->dirty) > 0 && self->flush_id == 0)
+    {
+      self->flush_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, flush_idle, self, NULL);
+      g_source_set_name_by_id (self->flush_id, "[clap-store] flush");
+    }
 }
 
 /* Opens (creating or migrating) the history at @path and loads it. Blocks:
@@ -986,6 +1195,38 @@ clap_store_save_async (ClapStore           *self,
   g_task_set_source_tag (completion, clap_store_save_async);
   g_hash_table_remove (self->dirty, task);
   enqueue_upsert (self, task, completion);
+}
+
+/* Writes @task, which the service just created: its task id is kept in a
+ * journal beside the history first (room for it is taken when the history
+ * is opened), so that a full disk cannot lose it. Completes once the
+ * history has the id, or with CLAP_STORE_ERROR_ID_KEPT saying where the id
+ * is when only the journal has it (the history records it once it can:
+ * with the take's next change, or whenever a Clapboard opens it). Finish
+ * with clap_store_save_finish(). */
+void
+clap_store_save_created_async (ClapStore           *self,
+                               ClapTask            *task,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) completion = NULL;
+  Op *op;
+
+  g_return_if_fail (CLAP_IS_STORE (self));
+  g_return_if_fail (CLAP_IS_TASK (task));
+
+  completion = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (completion, clap_store_save_async);
+  g_hash_table_remove (self->dirty, task);
+
+  op = g_new0 (Op, 1);
+  op->kind = OP_UPSERT;
+  op->created = TRUE;
+  _clap_task_snapshot (task, &op->record);
+  op->task = g_object_ref (completion);
+  enqueue (self, op);
 }
 
 gboolean

@@ -58,6 +58,11 @@ void        clap_store_save_async        (ClapStore           *self,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
+void        clap_store_save_created_async (ClapStore          *self,
+                                           ClapTask           *task,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
 gboolean    clap_store_save_finish       (ClapStore           *self,
                                           GAsyncResult        *result,
                                           GError             **error);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 
+#include "clap-id-journal-private.h"
 #include "clap-store.h"
 #include "clap-task-private.h"
 #include "clap-test-files.h"
@@ -733,6 +736,180 @@ test_open_for_reading (Fixture       *fx,
   g_assert_cmpint (count_rows (fx->path), ==, 1);
 }
 
+static char *
+journal_path (Fixture *fx)
+{
+  return g_strconcat (fx->path, "-ids", NULL);
+}
+
+static guint
+journal_count (Fixture *fx)
+{
+  g_autofree char *path = journal_path (fx);
+  g_autoptr(ClapIdJournal) journal = _clap_id_journal_open (path, TRUE);
+  g_autoptr(GPtrArray) entries = _clap_id_journal_read (journal);
+
+  return entries->len;
+}
+
+typedef struct {
+  gboolean done;
+  GError  *error;
+} Saved;
+
+static void
+saved (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  Saved *s = user_data;
+
+  clap_store_save_finish (CLAP_STORE (source), result, &s->error);
+  s->done = TRUE;
+}
+
+/* The journal's room is taken when the history opens; a new task id goes
+ * through it and leaves it once the history has it. */
+static void
+test_id_journal_passes_through (Fixture       *fx,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) task = add_take (store, "created");
+  g_autofree char *path = journal_path (fx);
+  g_autoptr(ClapStore) again = NULL;
+  Saved s = { 0 };
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_size, ==, 256 + CLAP_ID_JOURNAL_SLOTS * 256);
+  g_assert_cmpint (st.st_blocks * 512, >=, st.st_size);
+
+  clap_task_set_task_id (task, "cl-through");
+  clap_task_set_state (task, CLAP_TASK_STATE_PENDING);
+  clap_store_save_created_async (store, task, NULL, saved, &s);
+  while (!s.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (s.error);
+  g_assert_cmpuint (journal_count (fx), ==, 0);
+  g_clear_object (&store);
+
+  again = clap_store_open (fx->path, &error);
+  g_assert_cmpstr (clap_task_get_task_id (clap_store_find_by_uid (again, clap_task_get_uid (task))),
+                   ==, "cl-through");
+}
+
+/* When the history cannot take a new task id, the journal keeps it, the
+ * error says where, and the next open gives the id to its take, which is
+ * followed from then on. */
+static void
+test_id_journal_keeps_the_id (Fixture       *fx,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) task = add_take (store, "paid for");
+  g_autofree char *path = journal_path (fx);
+  g_autofree char *uid = g_strdup (clap_task_get_uid (task));
+  g_autoptr(ClapStore) reader = NULL;
+  g_autoptr(ClapStore) again = NULL;
+  g_autoptr(ClapStore) third = NULL;
+  ClapTask *recovered;
+  Saved s = { 0 };
+
+  /* the history refuses any write of an id, as a full disk would */
+  exec_sql (fx->path, "CREATE TRIGGER no_ids BEFORE UPDATE ON takes WHEN NEW.task_id IS NOT NULL"
+                      " BEGIN SELECT RAISE (ABORT, 'no room'); END", NULL);
+
+  clap_task_set_task_id (task, "cl-kept");
+  clap_task_set_state (task, CLAP_TASK_STATE_PENDING);
+  clap_store_save_created_async (store, task, NULL, saved, &s);
+  while (!s.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (s.error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_ID_KEPT);
+  g_assert_nonnull (strstr (s.error->message, "The service created the take (task id cl-kept)"));
+  g_assert_nonnull (strstr (s.error->message, path));
+  g_assert_nonnull (strstr (s.error->message, "clapboard-cli resume"));
+  g_clear_error (&s.error);
+  g_assert_cmpuint (journal_count (fx), ==, 1);
+  g_clear_object (&store);
+
+  /* reading shows it, and leaves the journal as it is */
+  reader = clap_store_open_for_reading (fx->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (clap_task_get_task_id (clap_store_find_by_uid (reader, uid)), ==, "cl-kept");
+  g_clear_object (&reader);
+  g_assert_cmpuint (journal_count (fx), ==, 1);
+
+  /* once the history can take it, the next open records it */
+  exec_sql (fx->path, "DROP TRIGGER no_ids", NULL);
+  again = clap_store_open (fx->path, &error);
+  g_assert_no_error (error);
+  recovered = clap_store_find_by_uid (again, uid);
+  g_assert_cmpstr (clap_task_get_task_id (recovered), ==, "cl-kept");
+  g_assert_cmpint (clap_task_get_state (recovered), ==, CLAP_TASK_STATE_PENDING);
+  g_assert_true (clap_store_find_by_task_id (again, "cl-kept") == recovered);
+  g_assert_true (clap_store_flush (again, &error));
+  g_assert_cmpuint (journal_count (fx), ==, 0);
+  g_clear_object (&again);
+
+  third = clap_store_open (fx->path, &error);
+  g_assert_cmpstr (clap_task_get_task_id (clap_store_find_by_uid (third, uid)), ==, "cl-kept");
+}
+
+/* What the journal holds is checked like anything stored: a slot cut by a
+ * crash, or naming an id that is not usable, is ignored; an id of an
+ * earlier submission is not given to a later one, but said. */
+static void
+test_id_journal_checked (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapStore) store = clap_store_open (fx->path, &error);
+  g_autoptr(ClapTask) resent = add_take (store, "sent again");
+  g_autoptr(ClapTask) other = add_take (store, "other");
+  g_autofree char *path = journal_path (fx);
+  g_autoptr(ClapStore) again = NULL;
+  ClapTask *task;
+
+  _clap_task_begin_attempt (resent);
+  clap_task_set_state (resent, CLAP_TASK_STATE_INTERRUPTED);
+  g_assert_true (clap_store_flush (store, &error));
+  g_clear_object (&store);
+
+  {
+    g_autoptr(ClapIdJournal) journal = _clap_id_journal_open (path, FALSE);
+    g_autoptr(GError) keep_error = NULL;
+    gint torn;
+    int fd;
+
+    g_assert_true (_clap_id_journal_is_ready (journal));
+    g_assert_cmpint (_clap_id_journal_keep (journal, clap_task_get_uid (resent), "cl-earlier", 0,
+                                            &keep_error), >=, 0);
+    g_assert_cmpint (_clap_id_journal_keep (journal, clap_task_get_uid (other), "../../x", 0,
+                                            &keep_error), >=, 0);
+    torn = _clap_id_journal_keep (journal, clap_task_get_uid (other), "cl-torn", 0, &keep_error);
+    g_assert_no_error (keep_error);
+    /* a byte of the torn slot changed after its checksum */
+    fd = open (path, O_RDWR);
+    g_assert_cmpint (pwrite (fd, "X", 1, 256 + torn * 256 + 100), ==, 1);
+    close (fd);
+    {
+      g_autoptr(GPtrArray) entries = _clap_id_journal_read (journal);
+      g_assert_cmpuint (entries->len, ==, 1);
+    }
+  }
+
+  again = clap_store_open (fx->path, &error);
+  g_assert_no_error (error);
+  task = clap_store_find_by_uid (again, clap_task_get_uid (resent));
+  g_assert_null (clap_task_get_task_id (task));
+  g_assert_nonnull (strstr (clap_task_get_warning (task), "cl-earlier"));
+  task = clap_store_find_by_uid (again, clap_task_get_uid (other));
+  g_assert_null (clap_task_get_task_id (task));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -752,6 +929,9 @@ main (int argc, char *argv[])
   ADD ("damaged-garbage", test_damaged_garbage);
   ADD ("damaged-truncated", test_damaged_truncated);
   ADD ("open-for-reading", test_open_for_reading);
+  ADD ("id-journal-passes-through", test_id_journal_passes_through);
+  ADD ("id-journal-keeps-the-id", test_id_journal_keeps_the_id);
+  ADD ("id-journal-checked", test_id_journal_checked);
   ADD ("open-async", test_open_async);
 
   return g_test_run ();

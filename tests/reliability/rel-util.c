@@ -105,6 +105,15 @@ rel_sim_get_url (RelSim *sim)
   return sim->url;
 }
 
+/* Sends @signum to the simulator: SIGSTOP holds every answer it owes,
+ * exactly where it is, until SIGCONT. */
+void
+rel_sim_signal (RelSim *sim,
+                int     signum)
+{
+  g_subprocess_send_signal (sim->process, signum);
+}
+
 /* Sends a control request and returns the envelope's data. */
 static JsonObject *
 control (RelSim     *sim,
@@ -196,7 +205,9 @@ rel_cli_launcher (RelSim           *sim,
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
 
-  g_subprocess_launcher_setenv (launcher, "CLAPBOARD_BASE_URL", sim->url, TRUE);
+  /* Without a simulator, the caller names the service. */
+  if (sim != NULL)
+    g_subprocess_launcher_setenv (launcher, "CLAPBOARD_BASE_URL", sim->url, TRUE);
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_API_KEY", REL_KEY, TRUE);
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_DATA_DIR", data_dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "CLAPBOARD_POLL_MS", "50", TRUE);

@@ -18,6 +18,8 @@ RelSim     *rel_sim_start     (const char        *result_file,
                                ...) G_GNUC_NULL_TERMINATED;
 void        rel_sim_stop      (RelSim            *sim);
 const char *rel_sim_get_url   (RelSim            *sim);
+void        rel_sim_signal    (RelSim            *sim,
+                               int                signum);
 gint64      rel_sim_count     (RelSim            *sim,
                                const char        *endpoint);
 void        rel_sim_inject    (RelSim            *sim,
