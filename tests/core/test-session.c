@@ -1124,6 +1124,33 @@ test_result_cap (Fixture       *fx,
   g_assert_cmpuint (_clap_results_max_bytes (short_take), <, CLAP_RESULT_MAX_BYTES);
 }
 
+/* A task id an older version kept that could not be used safely is never
+ * sent back: the take is not asked about, and says why. */
+static void
+test_unusable_stored_id (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(ClapSession) session = new_fake_session (fx, fake, NULL);
+  g_autoptr(ClapRequest) request = request_new ("kept by an older version");
+  g_autoptr(ClapTask) task = clap_task_new_for_request (request);
+  g_autoptr(GError) error = NULL;
+  ClapStore *store = clap_session_get_store (session);
+
+  clap_task_set_task_id (task, "../../Videos/wedding");
+  clap_task_set_state (task, CLAP_TASK_STATE_PENDING);
+  clap_store_add_async (store, task, NULL, NULL, NULL);
+  g_assert_true (clap_store_flush (store, &error));
+
+  clap_session_resume (session);
+  g_assert_cmpuint (clap_poller_get_n_active (clap_session_get_poller (session)), ==, 0);
+  g_assert_false (clap_poller_is_scheduled (clap_session_get_poller (session)));
+  g_assert_nonnull (strstr (clap_task_get_error_message (task), "cannot use"));
+  g_assert_nonnull (strstr (clap_task_get_error_message (task), "not asked about"));
+  g_assert_false (clap_session_hint (session, "../../Videos/wedding"));
+  g_assert_cmpuint (g_hash_table_size (fake->queries), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1149,6 +1176,7 @@ main (int argc, char *argv[])
   ADD ("resume-asks-for-link", test_resume_asks_for_link);
   ADD ("unknown-state-shown", test_unknown_state_shown);
   ADD ("result-cap", test_result_cap);
+  ADD ("unusable-stored-id", test_unusable_stored_id);
 
   return g_test_run ();
 }
