@@ -492,6 +492,33 @@ test_usage (void)
   assert_contains (d.err, "--wait");
 }
 
+/* Negative seconds are a typo, named as typed: not "4294967295", and not
+ * silently ignored. Nothing is sent. */
+static void
+test_negative_seconds (void)
+{
+  g_auto(Run) duration = { 0 }, timeout = { 0 }, motion = { 0 };
+  gint64 creates = sim_count ("create");
+
+  run_cli (&duration, KEY, "generate", "--prompt", "x", "--duration", "-5");
+  g_assert_cmpint (duration.status, ==, 2);
+  assert_contains (duration.err, "“-5”");
+  g_assert_null (strstr (duration.err, "4294967295"));
+
+  run_cli (&timeout, KEY, "generate", "--prompt", "x", "--wait", "--timeout", "-5");
+  g_assert_cmpint (timeout.status, ==, 2);
+  assert_contains (timeout.err, "--timeout");
+  assert_contains (timeout.err, "“-5”");
+
+  run_cli (&motion, NULL, "cost", "--model", "kling-motion-control", "--motion-video",
+           "https://example.com/m.mp4", "--motion-seconds", "-3",
+           "--image", "https://example.com/c.png");
+  g_assert_cmpint (motion.status, ==, 2);
+  assert_contains (motion.err, "--motion-seconds");
+
+  g_assert_cmpint (sim_count ("create"), ==, creates);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -516,6 +543,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/key-never-printed", test_key_never_printed);
   g_test_add_func ("/cli/timeout-and-interrupt", test_timeout_and_interrupt);
   g_test_add_func ("/cli/usage", test_usage);
+  g_test_add_func ("/cli/usage/negative-seconds", test_negative_seconds);
   g_test_add_func ("/cli/list-and-resume", test_list_and_resume);
 
   status = g_test_run ();
