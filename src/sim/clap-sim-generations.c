@@ -116,6 +116,7 @@ typedef struct {
   gboolean          audio;
   char             *motion_path;
   char             *image_path;
+  const char       *motion_field;   /* as the dialect names the motion video */
   ClapSimKeywords   keywords;
   ClapSimFault      fault;
 
@@ -721,6 +722,8 @@ validate (Create      *create,
           !get_single_url (create, "video_urls", "the motion video", &value, error) ||
           !check_input_url (create, "video_urls[0]", value, TRUE, &create->motion_path, error))
         return FALSE;
+
+      create->motion_field = "video_urls[0]";
     }
   else if (model->motion)
     {
@@ -738,6 +741,8 @@ validate (Create      *create,
 
       if (!check_input_url (create, "motion_video", value, TRUE, &create->motion_path, error))
         return FALSE;
+
+      create->motion_field = "motion_video";
     }
 
   if (model->motion)
@@ -804,7 +809,7 @@ check_motion_video (Create      *create,
 
   if (create->motion_error != NULL || !create->motion_info.has_video)
     {
-      *error = g_strdup_printf ("motion_video could not be read as a video%s%s",
+      *error = g_strdup_printf ("%s could not be read as a video%s%s", create->motion_field,
                                 create->motion_error ? ": " : "",
                                 create->motion_error ? create->motion_error : "");
       return FALSE;
@@ -812,7 +817,8 @@ check_motion_video (Create      *create,
 
   if (length < MOTION_MIN_S - MOTION_SLACK_S || length > MOTION_MAX_S + MOTION_SLACK_S)
     {
-      *error = g_strdup_printf ("motion_video must be 3 to 30 seconds long (it is %.1f s)", length);
+      *error = g_strdup_printf ("%s must be 3 to 30 seconds long (it is %.1f s)",
+                                create->motion_field, length);
       return FALSE;
     }
 
@@ -1168,6 +1174,11 @@ probe_thread (GTask        *gtask,
                                                      &error);
       if (!create->motion_probed)
         create->motion_error = g_strdup (error->message);
+      else
+        /* What plays, not what the header claims: the longer of the two. */
+        create->motion_info.duration_s = MAX (create->motion_info.duration_s,
+                                              _clap_sim_measure_stream (create->motion_path,
+                                                                        cancellable));
     }
 
   if (create->image_path != NULL)

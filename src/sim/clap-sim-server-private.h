@@ -310,6 +310,8 @@ gboolean      _clap_sim_render_thumbnail      (const ClapSimRenderSpec  *spec,
 gboolean      _clap_sim_probe_media           (const char               *path,
                                                ClapSimMediaInfo         *info,
                                                GError                  **error);
+double        _clap_sim_measure_stream        (const char               *path,
+                                               GCancellable             *cancellable);
 void          _clap_sim_render_spec_copy      (const ClapSimRenderSpec  *src,
                                                ClapSimRenderSpec        *dest);
 void          _clap_sim_render_spec_clear     (ClapSimRenderSpec        *spec);

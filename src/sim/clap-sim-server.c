@@ -612,6 +612,8 @@ sim_tasks_handler (SoupServer        *server,
       else
         json_object_set_null_member (item, "prompt");
       json_object_set_int_member (item, "createTime", task->create_time);
+      if (task->complete_time != 0)
+        json_object_set_int_member (item, "completeTime", task->complete_time);
       /* The truth, whatever the answers say ([sim:no-link], [sim:same-id]):
        * where the task's own video is. */
       if (task->state == CLAP_SIM_STATE_COMPLETED)
