@@ -367,7 +367,10 @@ patched32 (GBytes     *bytes,
   guint8 *data = g_memdup2 (g_bytes_get_data (bytes, NULL), size);
   gsize at = find_box (bytes, type) + offset;
 
-  data[at] = value >> 24; data[at + 1] = value >> 16; data[at + 2] = value >> 8; data[at + 3] = value;
+  data[at] = value >> 24;
+  data[at + 1] = value >> 16;
+  data[at + 2] = value >> 8;
+  data[at + 3] = value;
   return g_bytes_new_take (data, size);
 }
 
@@ -457,7 +460,9 @@ test_garbage (void)
     { "soun", 0, 0, 48000, 0, FALSE, 10, 1024, 20, 0, 1024, 1024 },
   };
   GBytes *seeds[4] = {
-    clap_test_make_png (500, 500, 0), clap_test_make_jpeg (500, 500), clap_test_make_mp4 ("isom", 600, 6000, 640, 480, TRUE, TRUE),
+    clap_test_make_png (500, 500, 0),
+    clap_test_make_jpeg (500, 500),
+    clap_test_make_mp4 ("isom", 600, 6000, 640, 480, TRUE, TRUE),
     clap_test_make_mp4_tracks (1000, 0, tracks, G_N_ELEMENTS (tracks), 2),
   };
   GRand *rand = g_rand_new_with_seed (42);

@@ -289,7 +289,7 @@ test_render_motion_lying_header (SimFixture    *fx,
   g_autofree char *lying_url = sim_upload (fx, "lying.mp4", "video/mp4", lying);
   g_autofree char *body = g_strdup_printf ("{\"model\":\"kling-motion-control\","
                                            "\"image\":\"https://example.com/a.png\","
-                                           "\"motion_video\":\"%s\",\"mode\":\"720p\"}",
+                                           "\"motion_video\":\"%s\"}",
                                            lying_url);
   g_autoptr(SimResponse) response = NULL;
 
