@@ -506,9 +506,9 @@ check_voice_list (Create      *create,
 }
 
 /* Motion control's resolution is 720p or 1080p (the provider's video page
- * and its production client); the seed page's std / pro are still taken
- * from older clients, but not by the gateway, which knows only the former.
- * Other models take std / pro. */
+ * and its production client). The seed page's std / pro are still taken
+ * from older clients, except by the gateway, which knows 720p / 1080p
+ * only. Other models take std / pro. */
 static gboolean
 check_mode (Create      *create,
             char       **error)

@@ -511,11 +511,13 @@ sim_dialect_handler (SoupServer        *server,
   if (method == SOUP_METHOD_POST)
     {
       g_autoptr(JsonObject) body = _clap_sim_parse_json_object (msg);
+      JsonNode *node = body != NULL ? json_object_get_member (body, "dialect") : NULL;
       const char *name = NULL;
       ClapSimDialect dialect;
 
-      if (body != NULL)
-        name = json_object_get_string_member_with_default (body, "dialect", NULL);
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_STRING)
+        name = json_node_get_string (node);
 
       if (name == NULL || !_clap_sim_dialect_from_name (name, &dialect))
         {

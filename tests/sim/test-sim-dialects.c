@@ -824,6 +824,7 @@ test_control (SimFixture    *fx,
   g_autoptr(SimResponse) current = sim_request (fx, "GET", "/sim/dialect", NULL, NULL);
   g_autoptr(SimResponse) unknown = NULL;
   g_autoptr(SimResponse) empty = NULL;
+  g_autoptr(SimResponse) not_string = NULL;
   g_autoptr(SimResponse) method = NULL;
   guint notified = 0;
   int dialect = -1;
@@ -846,6 +847,8 @@ test_control (SimFixture    *fx,
   sim_assert_envelope (unknown, 400, 400, "Unknown dialect: klingon");
   empty = sim_request (fx, "POST", "/sim/dialect", NULL, "{}");
   sim_assert_envelope (empty, 400, 400, "Unknown dialect");
+  not_string = sim_request (fx, "POST", "/sim/dialect", NULL, "{\"dialect\":{\"name\":1}}");
+  sim_assert_envelope (not_string, 400, 400, "Unknown dialect");
   method = sim_request (fx, "DELETE", "/sim/dialect", NULL, NULL);
   sim_assert_envelope (method, 405, 405, NULL);
   g_assert_cmpint (clap_sim_server_get_dialect (fx->server), ==, CLAP_SIM_DIALECT_GATEWAY);
