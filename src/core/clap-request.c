@@ -938,8 +938,24 @@ get_wire_value (ClapRequest           *self,
   return TRUE;
 }
 
-/* The body of the create request, written as the catalogue says. Validate
- * first; inputs must be URLs by now. */
+static void
+add_voices (ClapRequest *self,
+            JsonBuilder *builder)
+{
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->voices[i] != NULL; i++)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "voice_id");
+      json_builder_add_string_value (builder, self->voices[i]);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+/* The body of the create request, written as the catalogue says: each
+ * option under every name it lists, in the kind it gives for that name.
+ * Validate first; inputs must be URLs by now. */
 JsonNode *
 clap_request_to_json (ClapRequest  *self,
                       GError      **error)
@@ -962,21 +978,16 @@ clap_request_to_json (ClapRequest  *self,
     {
       g_autofree char *value = NULL;
 
-      if (spec->wire_kind == CLAP_WIRE_VOICE_LIST)
+      if (spec->option == CLAP_OPTION_VOICES)
         {
           if (self->voices == NULL)
             continue;
 
-          json_builder_set_member_name (builder, spec->wire_name);
-          json_builder_begin_array (builder);
-          for (guint i = 0; self->voices[i] != NULL; i++)
+          for (const ClapWireField *wire = spec->wires; wire->name != NULL; wire++)
             {
-              json_builder_begin_object (builder);
-              json_builder_set_member_name (builder, "voice_id");
-              json_builder_add_string_value (builder, self->voices[i]);
-              json_builder_end_object (builder);
+              json_builder_set_member_name (builder, wire->name);
+              add_voices (self, builder);
             }
-          json_builder_end_array (builder);
           continue;
         }
 
@@ -985,16 +996,19 @@ clap_request_to_json (ClapRequest  *self,
       if (value == NULL)
         continue;
 
-      json_builder_set_member_name (builder, spec->wire_name);
-      if (spec->wire_kind == CLAP_WIRE_STRING_ARRAY)
+      for (const ClapWireField *wire = spec->wires; wire->name != NULL; wire++)
         {
-          json_builder_begin_array (builder);
-          json_builder_add_string_value (builder, value);
-          json_builder_end_array (builder);
-        }
-      else
-        {
-          json_builder_add_string_value (builder, value);
+          json_builder_set_member_name (builder, wire->name);
+          if (wire->kind == CLAP_WIRE_STRING_ARRAY)
+            {
+              json_builder_begin_array (builder);
+              json_builder_add_string_value (builder, value);
+              json_builder_end_array (builder);
+            }
+          else
+            {
+              json_builder_add_string_value (builder, value);
+            }
         }
     }
 

@@ -345,16 +345,79 @@ test_serialize_motion (void)
   clap_request_set_negative_prompt (request, "ignored by this model");
 
   json = to_json_string (request);
-  /* the duration follows the video, as a string; std/pro is 720p/1080p */
+  /* The duration follows the video, as a string. The resolution goes out as
+   * the mode, "1080p" for pro, and the inputs under both of the provider's
+   * namings: image and motion_video, input_urls and video_urls. */
   g_assert_cmpstr (json, ==,
                    "{\"model\":\"kling-motion-control\","
-                   "\"mode\":\"pro\","
+                   "\"mode\":\"1080p\","
                    "\"duration\":\"8\","
                    "\"image\":\"https://example.com/character.png\","
+                   "\"input_urls\":[\"https://example.com/character.png\"],"
                    "\"motion_video\":\"https://example.com/dance.mp4\","
+                   "\"video_urls\":[\"https://example.com/dance.mp4\"],"
                    "\"character_orientation\":\"video\","
                    "\"keep_original_sound\":\"no\","
                    "\"version\":\"3.0\"}");
+}
+
+/* The provider's video page and a production client send motion control's
+ * resolution as "720p" / "1080p", and its inputs as input_urls and
+ * video_urls; its kling-video page as image and motion_video. */
+static void
+test_serialize_motion_wire (void)
+{
+  g_autoptr(ClapRequest) request = valid_request ("kling-motion-control");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) settings = NULL;
+  g_autoptr(ClapRequest) copy = NULL;
+  JsonObject *body;
+  JsonArray *inputs;
+  ClapPrice price = 0;
+
+  clap_request_set_mode (request, "std");
+  node = clap_request_to_json (request, &error);
+  g_assert_no_error (error);
+  body = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (body, "mode"), ==, "720p");
+  g_assert_cmpstr (json_object_get_string_member (body, "image"), ==,
+                   "https://example.com/character.png");
+  g_assert_cmpstr (json_object_get_string_member (body, "motion_video"), ==,
+                   "https://example.com/dance.mp4");
+  inputs = json_object_get_array_member (body, "input_urls");
+  g_assert_cmpuint (json_array_get_length (inputs), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (inputs, 0), ==,
+                   "https://example.com/character.png");
+  inputs = json_object_get_array_member (body, "video_urls");
+  g_assert_cmpuint (json_array_get_length (inputs), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (inputs, 0), ==, "https://example.com/dance.mp4");
+  g_assert_cmpstr (json_object_get_string_member (body, "keep_original_sound"), ==, "yes");
+  g_assert_cmpstr (json_object_get_string_member (body, "character_orientation"), ==, "video");
+  g_assert_cmpstr (json_object_get_string_member (body, "version"), ==, "2.6");
+
+  /* The application's own values stay std and pro: saved settings and the
+   * price rows keep working. */
+  g_assert_cmpstr (clap_request_get_mode (request), ==, "std");
+  g_assert_true (clap_request_estimate (request, &price));
+  g_assert_cmpint (price, ==, 8 * 600);
+  settings = clap_request_save_settings (request);
+  copy = clap_request_new_from_settings (settings, NULL);
+  g_assert_cmpstr (clap_request_get_mode (copy), ==, "std");
+
+  /* the other models keep one naming and std/pro */
+  {
+    g_autoptr(ClapRequest) v3 = valid_request ("kling-v3");
+    g_autoptr(JsonNode) v3_node = NULL;
+
+    clap_request_set_mode (v3, "pro");
+    clap_request_set_image (v3, "https://example.com/first.png");
+    v3_node = clap_request_to_json (v3, &error);
+    g_assert_no_error (error);
+    body = json_node_get_object (v3_node);
+    g_assert_cmpstr (json_object_get_string_member (body, "mode"), ==, "pro");
+    g_assert_false (json_object_has_member (body, "input_urls"));
+  }
 }
 
 static void
@@ -483,6 +546,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/core/request/validate/urls", test_urls);
   g_test_add_func ("/core/request/serialize/v2-6", test_serialize);
   g_test_add_func ("/core/request/serialize/motion", test_serialize_motion);
+  g_test_add_func ("/core/request/serialize/motion-wire", test_serialize_motion_wire);
   g_test_add_func ("/core/request/serialize/refuses", test_serialize_refuses);
   g_test_add_func ("/core/request/estimate", test_estimate);
   g_test_add_func ("/core/request/settings", test_settings_roundtrip);
