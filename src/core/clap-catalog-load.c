@@ -1377,28 +1377,20 @@ load_builtin (void)
   return root;
 }
 
-/* Reads @path and merges it over a copy of @builtin. */
+/* Parses @contents, a catalogue file of the person's own (named @shown in
+ * messages), and merges it over a copy of @builtin. */
 static JsonNode *
-merge_file (JsonNode    *builtin,
-            const char  *path,
+merge_data (JsonNode    *builtin,
+            const char  *contents,
+            gsize        length,
             const char  *shown,
             GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(JsonNode) merged = NULL;
-  g_autofree char *contents = NULL;
-  gsize length = 0;
   Build b = { NULL, shown, error };
   JsonNode *root;
-
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
-    {
-      g_set_error (error, CLAP_CATALOG_ERROR, CLAP_CATALOG_ERROR_READ,
-                   _("%s cannot be read: %s. The built-in catalogue is used until this is "
-                     "fixed."), shown, local_error->message);
-      return NULL;
-    }
 
   if (length > CATALOG_MAX_BYTES ||
       !clap_untrusted_check_json_depth (contents, length, CLAP_UNTRUSTED_MAX_JSON_DEPTH))
@@ -1435,6 +1427,34 @@ merge_file (JsonNode    *builtin,
     return NULL;
 
   return g_steal_pointer (&merged);
+}
+
+/* Reads @path, at most one byte past the cap (the environment may name
+ * anything, /dev/zero included), and merges it over a copy of @builtin. */
+static JsonNode *
+merge_file (JsonNode    *builtin,
+            const char  *path,
+            const char  *shown,
+            GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autofree char *contents = g_malloc (CATALOG_MAX_BYTES + 1);
+  gsize length = 0;
+
+  stream = g_file_read (file, NULL, &local_error);
+  if (stream == NULL ||
+      !g_input_stream_read_all (G_INPUT_STREAM (stream), contents, CATALOG_MAX_BYTES + 1, &length,
+                                NULL, &local_error))
+    {
+      g_set_error (error, CLAP_CATALOG_ERROR, CLAP_CATALOG_ERROR_READ,
+                   _("%s cannot be read: %s. The built-in catalogue is used until this is "
+                     "fixed."), shown, local_error->message);
+      return NULL;
+    }
+
+  return merge_data (builtin, contents, length, shown, error);
 }
 
 /* The person's own file: CLAPBOARD_CATALOG when set, else catalog.json in
@@ -1507,5 +1527,19 @@ _clap_catalog_data_check_file (const char  *path,
 
   builtin = load_builtin ();
   catalog = catalog_build_with (builtin, path, error);
+  return catalog != NULL;
+}
+
+/* The same check, of a file's bytes: for the fuzzer. */
+gboolean
+_clap_catalog_data_check_bytes (const char  *data,
+                                gsize        length,
+                                GError     **error)
+{
+  g_autoptr(JsonNode) builtin = load_builtin ();
+  g_autoptr(JsonNode) merged = merge_data (builtin, data, length, "catalog.json", error);
+  g_autoptr(Catalog) catalog = merged != NULL ? catalog_build (merged, "catalog.json", error)
+                                              : NULL;
+
   return catalog != NULL;
 }

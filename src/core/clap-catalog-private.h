@@ -23,6 +23,9 @@ ClapCatalogData    *_clap_catalog_data_load               (void);
 void                _clap_catalog_data_free               (ClapCatalogData *data);
 gboolean            _clap_catalog_data_check_file         (const char      *path,
                                                            GError         **error);
+gboolean            _clap_catalog_data_check_bytes        (const char      *data,
+                                                           gsize            length,
+                                                           GError         **error);
 
 void                _clap_catalog_reload_for_tests        (void);
 const char * const *_clap_catalog_get_translatable_labels (guint           *n_labels);

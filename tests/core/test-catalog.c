@@ -520,6 +520,18 @@ test_override_bad (void)
                             "/nonexistent/catalog.json"));
   assert_builtin_in_force ();
 
+  /* a file past the cap is not read to its end */
+  {
+    g_autofree char *spaces = g_strnfill (1024 * 1024 + 10, ' ');
+    g_autofree char *big = g_strconcat ("{", spaces, "}", NULL);
+    g_autofree char *path = use_override (big);
+
+    g_assert_error ((GError *) clap_catalog_get_override_error (), CLAP_CATALOG_ERROR,
+                    CLAP_CATALOG_ERROR_PARSE);
+    g_assert_nonnull (strstr (clap_catalog_get_override_error ()->message, "larger than"));
+    assert_builtin_in_force ();
+  }
+
   use_override (NULL);
   g_assert_null (clap_catalog_get_override_error ());
 }
