@@ -615,6 +615,21 @@ read_task_id (JsonObject  *object,
   return FALSE;
 }
 
+/* @text escaped for display (clap_untrusted_escape), at most @max_chars
+ * characters once escaped: a control character takes four. */
+static char *
+escape_bounded (const char *text,
+                glong       max_chars)
+{
+  for (glong n = max_chars; ; n--)
+    {
+      g_autofree char *escaped = clap_untrusted_escape (text, n);
+
+      if (n <= 0 || g_utf8_strlen (escaped, -1) <= max_chars + 1)
+        return g_steal_pointer (&escaped);
+    }
+}
+
 /* The state, and the service's own word for it when Clapboard does not
  * know it: that work is still going on under another name, so it is polled
  * on, and shown as written. */
@@ -638,7 +653,7 @@ read_state (ClapTaskInfo  *info,
   if (!clap_catalog_read_state (raw, &meaning))
     {
       info->state = CLAP_TASK_STATE_PROCESSING;
-      info->service_state = clap_untrusted_escape (raw, MAX_STATE_CHARS);
+      info->service_state = escape_bounded (raw, MAX_STATE_CHARS);
       return;
     }
 
@@ -654,7 +669,7 @@ read_state (ClapTaskInfo  *info,
       info->state = CLAP_TASK_STATE_COMPLETED;
       break;
     case CLAP_ANSWER_ENDED:
-      *ended = clap_untrusted_escape (raw, MAX_STATE_CHARS);
+      *ended = escape_bounded (raw, MAX_STATE_CHARS);
       G_GNUC_FALLTHROUGH;
     case CLAP_ANSWER_FAILED:
     default:
