@@ -903,7 +903,8 @@ check_model (Build               *b,
   if (!clap_model_has_option (model, CLAP_OPTION_MODE))
     return fail (b, options_at, _("a model needs the mode option: its prices follow it"));
 
-  if ((model->flags & CLAP_MODEL_PROMPT_REQUIRED) && !clap_model_has_option (model, CLAP_OPTION_PROMPT))
+  if ((model->flags & CLAP_MODEL_PROMPT_REQUIRED) &&
+      !clap_model_has_option (model, CLAP_OPTION_PROMPT))
     return fail (b, flags_at, _("prompt-required needs the prompt option"));
   if ((model->flags & CLAP_MODEL_NEEDS_IMAGE) && !clap_model_has_option (model, CLAP_OPTION_IMAGE))
     return fail (b, flags_at, _("needs-image needs the image option"));
@@ -1289,9 +1290,10 @@ merge_keyed (JsonObject *base,
       for (guint j = 0; !merged && j < json_array_get_length (base_array); j++)
         {
           JsonNode *candidate = json_array_get_element (base_array, j);
-          JsonNode *candidate_name = JSON_NODE_HOLDS_OBJECT (candidate)
-                                     ? json_object_get_member (json_node_get_object (candidate), key)
-                                     : NULL;
+          JsonNode *candidate_name = NULL;
+
+          if (JSON_NODE_HOLDS_OBJECT (candidate))
+            candidate_name = json_object_get_member (json_node_get_object (candidate), key);
 
           if (node_is_string (candidate_name) &&
               g_str_equal (json_node_get_string (candidate_name), json_node_get_string (name)))

@@ -174,11 +174,15 @@ bounded (const char *text,
     return NULL;
 
   valid = g_utf8_make_valid (text, -1);
-  if (g_utf8_strlen (valid, max_chars + 1) > max_chars)
-    {
-      g_autofree char *cut = g_utf8_substring (valid, 0, max_chars);
-      return g_strconcat (cut, "…", NULL);
-    }
+
+  /* Counted in characters, and no further than needed. */
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p), max_chars--)
+    if (max_chars == 0)
+      {
+        g_autofree char *cut = g_strndup (valid, p - valid);
+        return g_strconcat (cut, "…", NULL);
+      }
+
   return g_steal_pointer (&valid);
 }
 

@@ -392,6 +392,19 @@ test_bounded (void)
   g_assert_cmpuint (g_utf8_strlen (info->video_size, -1), <=, 129);
   g_assert_cmpuint (g_utf8_strlen (info->fail_code, -1), <=, 129);
   g_assert_true (g_utf8_validate (info->fail_msg, -1, NULL));
+
+  /* found by fuzzing: the bound is in characters, multi-byte ones too */
+  {
+    g_autoptr(GString) wide = g_string_new ("{\"taskId\":\"a\",\"model\":\"");
+    g_autoptr(ClapTaskInfo) wide_info = NULL;
+
+    for (guint i = 0; i < 300; i++)
+      g_string_append (wide, "я");
+    g_string_append (wide, "\"}");
+    wide_info = parse_ok (wide->str);
+    g_assert_cmpuint (g_utf8_strlen (wide_info->model, -1), ==, 129);
+    g_assert_true (g_str_has_suffix (wide_info->model, "я…"));
+  }
 }
 
 static void
