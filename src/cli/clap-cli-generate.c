@@ -268,8 +268,12 @@ check_request (ClapCli     *cli,
 {
   g_autoptr(GError) error = NULL;
 
+  /* Links to this computer or a private network are refused now: the
+   * provider could not fetch them, and the take would fail after paying
+   * for nothing. */
   if (!clap_transfer_check_inputs (request, NULL, &error) ||
-      !clap_request_validate (request, &error))
+      !clap_request_validate (request, &error) ||
+      !clap_request_check_links (request, cli->base_url, &error))
     {
       clap_cli_fail (cli, error);
       return FALSE;
