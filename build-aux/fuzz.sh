@@ -8,6 +8,8 @@
 #   task-info   clap_task_info_parse() on any JSON
 #   callback    clap_task_info_parse_callback() (JSON inside JSON strings)
 #   media       clap_media_probe_stream() (PNG, JPEG, MP4 and MOV headers)
+#   json        clap_untrusted_parse_json(), the size and depth gate
+#   catalog     a catalogue file of the person's own, merged and checked
 #
 # Then every input kept is replayed once with LeakSanitizer (third-party
 # leaks suppressed in build-aux/lsan.supp).
@@ -37,11 +39,12 @@ for arg in "$@"; do
   case "$arg" in
     --merge) merge=yes ;;
     [0-9]*) seconds=$arg ;;
-    envelope|task-info|callback|media) targets="$targets $arg" ;;
-    *) echo "usage: $0 [SECONDS] [--merge] [envelope|task-info|callback|media]…" >&2; exit 2 ;;
+    envelope|task-info|callback|media|json|catalog) targets="$targets $arg" ;;
+    *) echo "usage: $0 [SECONDS] [--merge] [envelope|task-info|callback|media|json|catalog]…" >&2
+       exit 2 ;;
   esac
 done
-[ -n "$targets" ] || targets="envelope task-info callback media"
+[ -n "$targets" ] || targets="envelope task-info callback media json catalog"
 
 "$top/build-aux/install-deps.sh" run
 

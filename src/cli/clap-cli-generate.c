@@ -179,6 +179,16 @@ options_to_request (Options *o,
     { o->version != NULL, CLAP_OPTION_VERSION, "--version" },
   };
 
+  /* GOption reads "-5" as a number; a negative count of seconds is a typo. */
+  if (o->duration < 0 || o->motion_seconds < 0)
+    {
+      g_printerr (_("clapboard-cli: %s takes a number of seconds, not “%g”.\n"),
+                  o->duration < 0 ? "--duration" : "--motion-seconds",
+                  o->duration < 0 ? (double) o->duration : o->motion_seconds);
+      *exit_code = CLAP_EXIT_USAGE;
+      return NULL;
+    }
+
   request = clap_request_new (o->model ? o->model : "kling-v2-6");
   model = clap_request_get_model_spec (request);
   if (model == NULL)
@@ -217,7 +227,7 @@ options_to_request (Options *o,
   if (o->mode != NULL)
     clap_request_set_mode (request, o->mode);
   if (o->duration != 0)
-    clap_request_set_duration (request, o->duration > 0 ? (guint) o->duration : G_MAXUINT);
+    clap_request_set_duration (request, (guint) o->duration);
   else
     clap_request_set_duration (request, model->default_duration);
   if (o->aspect_ratio != NULL)
@@ -258,8 +268,12 @@ check_request (ClapCli     *cli,
 {
   g_autoptr(GError) error = NULL;
 
+  /* Links to this computer or a private network are refused now: the
+   * provider could not fetch them, and the take would fail after paying
+   * for nothing. */
   if (!clap_transfer_check_inputs (request, NULL, &error) ||
-      !clap_request_validate (request, &error))
+      !clap_request_validate (request, &error) ||
+      !clap_request_check_links (request, cli->base_url, &error))
     {
       clap_cli_fail (cli, error);
       return FALSE;
@@ -626,6 +640,14 @@ clap_cli_generate (ClapCli  *cli,
   if ((o.output != NULL || o.timeout != 0) && !o.wait)
     {
       exit_code = clap_cli_usage_error (context, _("--output and --timeout need --wait"));
+      goto out;
+    }
+
+  if (o.timeout < 0)
+    {
+      g_autofree char *message = g_strdup_printf (_("--timeout takes a number of seconds, not "
+                                                    "“%d”"), o.timeout);
+      exit_code = clap_cli_usage_error (context, message);
       goto out;
     }
 

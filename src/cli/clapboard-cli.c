@@ -397,6 +397,12 @@ main (int   argc,
     }
 
   cli.base_url = base_url;
+
+  /* A person's own catalogue that cannot be used is said once, with the
+   * entry at fault; the built-in one is in force meanwhile. */
+  if (clap_catalog_get_override_error () != NULL)
+    g_printerr (_("clapboard-cli: warning: %s\n"), clap_catalog_get_override_error ()->message);
+
   cli.loop = g_main_loop_new (NULL, FALSE);
   cli.cancellable = g_cancellable_new ();
   cli.stderr_is_tty = isatty (STDERR_FILENO);

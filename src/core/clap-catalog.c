@@ -7,145 +7,64 @@
 #include <glib/gi18n-lib.h>
 
 #include "clap-catalog.h"
+#include "clap-catalog-private.h"
+#include "clap-untrusted.h"
 
-/* This file is the one place where the API's field names, the models' rules
- * and the provider's prices live. It is data: a correction of the contract is
- * a change of one line here, never of code elsewhere.
+/* The one place where the API's field names, the models' rules, the
+ * provider's prices and the names read in its answers live is
+ * catalog.json, beside this file. The provider's pages disagree with each
+ * other and change: a correction is an edit of that file, or of a file of
+ * the person's own merged over it, never of code.
+ *
+ * The JSON is read once, on first use and from any thread, into the plain
+ * structs of clap-catalog.h (clap-catalog-load.c), which callers walk as
+ * they always have.
  */
 
-static const ClapChoice mode_choices[] = {
-  { "std", "std", N_("Standard") },
-  { "pro", "pro", N_("Professional") },
-  { NULL }
-};
+#define MAX_STATE_LENGTH 64
 
-/* Motion control bills by resolution, which follows the mode (720p / 1080p).
- * A variant of the provider writes the resolution itself as the mode: set the
- * wire values to "720p" and "1080p" here. */
-static const ClapChoice motion_mode_choices[] = {
-  { "std", "std", N_("720p") },
-  { "pro", "pro", N_("1080p") },
-  { NULL }
-};
+G_DEFINE_QUARK (clap-catalog-error-quark, clap_catalog_error)
 
-static const ClapChoice aspect_choices[] = {
-  { "16:9", "16:9", N_("16:9 Landscape") },
-  { "9:16", "9:16", N_("9:16 Portrait") },
-  { "1:1", "1:1", N_("1:1 Square") },
-  { NULL }
-};
-
-static const ClapChoice sound_choices[] = {
-  { "on", "on", N_("On") },
-  { "off", "off", N_("Off") },
-  { NULL }
-};
-
-static const ClapChoice keep_sound_choices[] = {
-  { "on", "yes", N_("Yes") },
-  { "off", "no", N_("No") },
-  { NULL }
-};
-
-static const ClapChoice orientation_choices[] = {
-  { "video", "video", N_("Follow the video (up to 30 s)") },
-  { "image", "image", N_("Follow the image (up to 10 s)") },
-  { NULL }
-};
-
-static const ClapChoice version_choices[] = {
-  { "2.6", "2.6", N_("Kling 2.6") },
-  { "3.0", "3.0", N_("Kling 3.0") },
-  { NULL }
-};
-
-static const ClapOptionSpec kling_v2_6_options[] = {
-  { CLAP_OPTION_PROMPT, "prompt", CLAP_WIRE_STRING, N_("Prompt") },
-  { CLAP_OPTION_NEGATIVE_PROMPT, "negative_prompt", CLAP_WIRE_STRING, N_("Negative prompt") },
-  { CLAP_OPTION_MODE, "mode", CLAP_WIRE_STRING, N_("Mode"), mode_choices, "std" },
-  { CLAP_OPTION_DURATION, "duration", CLAP_WIRE_STRING, N_("Duration") },
-  { CLAP_OPTION_ASPECT_RATIO, "aspect_ratio", CLAP_WIRE_STRING, N_("Aspect ratio"), aspect_choices, "16:9" },
-  { CLAP_OPTION_IMAGE, "image", CLAP_WIRE_STRING, N_("First frame") },
-  { CLAP_OPTION_IMAGE_TAIL, "image_tail", CLAP_WIRE_STRING, N_("Last frame") },
-  { CLAP_OPTION_SOUND, "sound", CLAP_WIRE_SWITCH, N_("Audio"), sound_choices, "off" },
-  { CLAP_OPTION_VOICES, "voice_list", CLAP_WIRE_VOICE_LIST, N_("Voices") },
-  { CLAP_OPTION_CALLBACK_URL, "callback_url", CLAP_WIRE_STRING, N_("Callback URL") },
-  { 0 }
-};
-
-static const ClapOptionSpec kling_v3_options[] = {
-  { CLAP_OPTION_PROMPT, "prompt", CLAP_WIRE_STRING, N_("Prompt") },
-  { CLAP_OPTION_NEGATIVE_PROMPT, "negative_prompt", CLAP_WIRE_STRING, N_("Negative prompt") },
-  { CLAP_OPTION_MODE, "mode", CLAP_WIRE_STRING, N_("Mode"), mode_choices, "std" },
-  { CLAP_OPTION_DURATION, "duration", CLAP_WIRE_STRING, N_("Duration") },
-  { CLAP_OPTION_ASPECT_RATIO, "aspect_ratio", CLAP_WIRE_STRING, N_("Aspect ratio"), aspect_choices, "16:9" },
-  { CLAP_OPTION_IMAGE, "image", CLAP_WIRE_STRING, N_("First frame") },
-  { CLAP_OPTION_IMAGE_TAIL, "image_tail", CLAP_WIRE_STRING, N_("Last frame") },
-  { CLAP_OPTION_SOUND, "sound", CLAP_WIRE_SWITCH, N_("Audio"), sound_choices, "off" },
-  { CLAP_OPTION_CALLBACK_URL, "callback_url", CLAP_WIRE_STRING, N_("Callback URL") },
-  { 0 }
-};
-
-static const ClapOptionSpec kling_motion_options[] = {
-  { CLAP_OPTION_PROMPT, "prompt", CLAP_WIRE_STRING, N_("Prompt") },
-  { CLAP_OPTION_MODE, "mode", CLAP_WIRE_STRING, N_("Resolution"), motion_mode_choices, "std" },
-  { CLAP_OPTION_DURATION, "duration", CLAP_WIRE_STRING, N_("Duration") },
-  { CLAP_OPTION_IMAGE, "image", CLAP_WIRE_STRING, N_("Character image") },
-  { CLAP_OPTION_MOTION_VIDEO, "motion_video", CLAP_WIRE_STRING, N_("Motion video") },
-  { CLAP_OPTION_CHARACTER_ORIENTATION, "character_orientation", CLAP_WIRE_STRING,
-    N_("Character orientation"), orientation_choices, "video" },
-  { CLAP_OPTION_KEEP_ORIGINAL_SOUND, "keep_original_sound", CLAP_WIRE_SWITCH,
-    N_("Keep original sound"), keep_sound_choices, "on" },
-  { CLAP_OPTION_VERSION, "version", CLAP_WIRE_STRING, N_("Kling version"), version_choices, "2.6" },
-  { CLAP_OPTION_CALLBACK_URL, "callback_url", CLAP_WIRE_STRING, N_("Callback URL") },
-  { 0 }
-};
-
-static const guint kling_v2_6_durations[] = { 5, 10, 0 };
-
-static const ClapModelSpec models[] = {
-  {
-    "kling-v2-6", N_("Kling 2.6"),
-    N_("5 or 10 second clips from text or a first frame, with audio and voices in pro mode"),
-    CLAP_MODEL_PROMPT_REQUIRED | CLAP_MODEL_SOUND_NEEDS_PRO,
-    kling_v2_6_durations, 5, 10, 5, 2, kling_v2_6_options,
-  },
-  {
-    "kling-v3", N_("Kling 3"),
-    N_("3 to 15 second clips from text or a first frame, with audio, billed per second"),
-    CLAP_MODEL_PROMPT_REQUIRED | CLAP_MODEL_PRICED_PER_SECOND,
-    NULL, 3, 15, 5, 0, kling_v3_options,
-  },
-  {
-    "kling-motion-control", N_("Kling Motion Control"),
-    N_("A character image performs the motion of a source video, up to 30 seconds"),
-    CLAP_MODEL_NEEDS_IMAGE | CLAP_MODEL_NEEDS_MOTION | CLAP_MODEL_DURATION_IS_VIDEO |
-    CLAP_MODEL_PRICED_PER_SECOND,
-    NULL, 3, 30, 5, 0, kling_motion_options,
-  },
-};
-
-/* The provider's price tables (USD, in ten-thousandths of a dollar). */
-static const ClapPriceRow price_rows[] = {
-  /* kling-v2-6, per clip */
-  { "kling-v2-6", "std", NULL, FALSE, FALSE, 5, 159 },
-  { "kling-v2-6", "std", NULL, FALSE, FALSE, 10, 320 },
-  { "kling-v2-6", "pro", NULL, FALSE, FALSE, 5, 267 },
-  { "kling-v2-6", "pro", NULL, FALSE, FALSE, 10, 531 },
-  { "kling-v2-6", "pro", NULL, TRUE, FALSE, 5, 531 },
-  { "kling-v2-6", "pro", NULL, TRUE, FALSE, 10, 1064 },
-  { "kling-v2-6", "pro", NULL, TRUE, TRUE, 5, 639 },
-  { "kling-v2-6", "pro", NULL, TRUE, TRUE, 10, 1275 },
-  /* kling-v3, per second */
-  { "kling-v3", "std", NULL, FALSE, FALSE, 0, 633 },
-  { "kling-v3", "std", NULL, TRUE, FALSE, 0, 956 },
-  { "kling-v3", "pro", NULL, FALSE, FALSE, 0, 853 },
-  { "kling-v3", "pro", NULL, TRUE, FALSE, 0, 1280 },
-  /* kling-motion-control, per second of the motion video; std is 720p, pro 1080p */
-  { "kling-motion-control", "std", "2.6", FALSE, FALSE, 0, 600 },
-  { "kling-motion-control", "pro", "2.6", FALSE, FALSE, 0, 1000 },
-  { "kling-motion-control", "std", "3.0", FALSE, FALSE, 0, 1200 },
-  { "kling-motion-control", "pro", "3.0", FALSE, FALSE, 0, 1500 },
+/* xgettext cannot read JSON: the built-in catalogue's labels are listed here
+ * to be extracted for translation (a test checks the list against the file).
+ * A label a person's own file adds is shown as written. */
+static const char *translatable_labels[] = {
+  N_("Kling 2.6"),
+  N_("5 or 10 second clips from text or a first frame, with audio and voices in pro mode"),
+  N_("Kling 3"),
+  N_("3 to 15 second clips from text or a first frame, with audio, billed per second"),
+  N_("Kling Motion Control"),
+  N_("A character image performs the motion of a source video, up to 30 seconds"),
+  N_("Prompt"),
+  N_("Negative prompt"),
+  N_("Mode"),
+  N_("Standard"),
+  N_("Professional"),
+  N_("Resolution"),
+  N_("720p"),
+  N_("1080p"),
+  N_("Duration"),
+  N_("Aspect ratio"),
+  N_("16:9 Landscape"),
+  N_("9:16 Portrait"),
+  N_("1:1 Square"),
+  N_("First frame"),
+  N_("Last frame"),
+  N_("Audio"),
+  N_("On"),
+  N_("Off"),
+  N_("Voices"),
+  N_("Callback URL"),
+  N_("Character image"),
+  N_("Motion video"),
+  N_("Character orientation"),
+  N_("Follow the video (up to 30 s)"),
+  N_("Follow the image (up to 10 s)"),
+  N_("Keep original sound"),
+  N_("Yes"),
+  N_("No"),
+  N_("Kling version"),
+  N_("Kling 3.0"),
 };
 
 static const char *option_names[CLAP_N_OPTIONS] = {
@@ -165,28 +84,99 @@ static const char *option_names[CLAP_N_OPTIONS] = {
   [CLAP_OPTION_CALLBACK_URL] = "callback-url",
 };
 
+typedef ClapCatalogData Catalog;
+
+static Catalog *current_catalog;
+
+static Catalog *
+get_catalog (void)
+{
+  static gsize loaded;
+
+  if (g_once_init_enter (&loaded))
+    {
+      current_catalog = _clap_catalog_data_load ();
+      g_once_init_leave (&loaded, 1);
+    }
+
+  return current_catalog;
+}
+
+/* Reads the catalogue again, as at start-up (CLAPBOARD_CATALOG included).
+ * Every pointer it handed out before is gone: for tests only. */
+void
+_clap_catalog_reload_for_tests (void)
+{
+  Catalog *old;
+
+  get_catalog ();
+  old = current_catalog;
+  current_catalog = _clap_catalog_data_load ();
+  _clap_catalog_data_free (old);
+}
+
+const char * const *
+_clap_catalog_get_translatable_labels (guint *n_labels)
+{
+  *n_labels = G_N_ELEMENTS (translatable_labels);
+  return translatable_labels;
+}
+
+/* The file of the person's own that was read (whether it was taken or
+ * not), or NULL when there is none. */
+const char *
+clap_catalog_get_override_path (void)
+{
+  return get_catalog ()->override_path;
+}
+
+/* Why the file of clap_catalog_get_override_path() was refused, with the
+ * entry at fault; NULL when it is in force or there is none. The built-in
+ * catalogue is in force meanwhile. */
+const GError *
+clap_catalog_get_override_error (void)
+{
+  return get_catalog ()->override_error;
+}
+
+/* Checks that the file at @path, merged over the built-in catalogue, makes
+ * a valid one, without putting it in force. */
+gboolean
+clap_catalog_check_file (const char  *path,
+                         GError     **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  return _clap_catalog_data_check_file (path, error);
+}
+
+/* Queries ------------------------------------------------------------------ */
+
 guint
 clap_catalog_get_n_models (void)
 {
-  return G_N_ELEMENTS (models);
+  return get_catalog ()->n_models;
 }
 
 const ClapModelSpec *
 clap_catalog_get_model (guint index)
 {
-  g_return_val_if_fail (index < G_N_ELEMENTS (models), NULL);
-  return &models[index];
+  Catalog *catalog = get_catalog ();
+
+  g_return_val_if_fail (index < catalog->n_models, NULL);
+  return &catalog->models[index];
 }
 
 const ClapModelSpec *
 clap_catalog_find_model (const char *id)
 {
+  Catalog *catalog = get_catalog ();
+
   if (id == NULL)
     return NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (models); i++)
-    if (g_str_equal (models[i].id, id))
-      return &models[i];
+  for (guint i = 0; i < catalog->n_models; i++)
+    if (g_str_equal (catalog->models[i].id, id))
+      return &catalog->models[i];
 
   return NULL;
 }
@@ -276,13 +266,14 @@ clap_catalog_estimate (const char *model_id,
                        ClapPrice  *out_price)
 {
   const ClapModelSpec *model = clap_catalog_find_model (model_id);
+  Catalog *catalog = get_catalog ();
 
   if (model == NULL || mode == NULL || !clap_model_allows_duration (model, seconds))
     return FALSE;
 
-  for (guint i = 0; i < G_N_ELEMENTS (price_rows); i++)
+  for (guint i = 0; i < catalog->n_rows; i++)
     {
-      const ClapPriceRow *row = &price_rows[i];
+      const ClapPriceRow *row = &catalog->rows[i];
 
       if (!g_str_equal (row->model, model->id) ||
           !g_str_equal (row->mode, mode) ||
@@ -320,7 +311,97 @@ clap_price_format (ClapPrice price)
 const ClapPriceRow *
 clap_catalog_get_price_rows (guint *n_rows)
 {
+  Catalog *catalog = get_catalog ();
+
   if (n_rows != NULL)
-    *n_rows = G_N_ELEMENTS (price_rows);
-  return price_rows;
+    *n_rows = catalog->n_rows;
+  return catalog->rows;
+}
+
+static gboolean
+list_contains_nocase (const char * const *list,
+                      const char         *text)
+{
+  for (guint i = 0; list != NULL && list[i] != NULL; i++)
+    if (g_ascii_strcasecmp (list[i], text) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether @answered ("kling-video/kling-v2-6", or the bare name) is one of
+ * @names, which hold bare names. */
+static gboolean
+answered_as (const char * const *names,
+             const char         *answered)
+{
+  const char *slash = strrchr (answered, '/');
+
+  return list_contains_nocase (names, answered) ||
+         (slash != NULL && list_contains_nocase (names, slash + 1));
+}
+
+/* Whether the model an answer names is the one asked for: NULL when it is
+ * (the model, or the version asked for, lists it) or when the answer names
+ * none; else a warning to show with the take. The price shown stays the one
+ * of what was asked: that is what the person chose, and the provider's bill
+ * is theirs to check. */
+char *
+clap_catalog_check_echo (const char *model_id,
+                         const char *version,
+                         const char *answered_model)
+{
+  const ClapModelSpec *model = clap_catalog_find_model (model_id);
+  const ClapOptionSpec *versions;
+  const ClapChoice *choice = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *asked = NULL;
+
+  if (model == NULL || answered_model == NULL || *answered_model == '\0')
+    return NULL;
+
+  if (g_ascii_strcasecmp (answered_model, model->id) == 0 ||
+      answered_as (model->answered_as, answered_model))
+    return NULL;
+
+  versions = clap_model_get_option (model, CLAP_OPTION_VERSION);
+  if (versions != NULL && (choice = clap_option_find_choice (versions, version)) != NULL &&
+      answered_as (choice->answered_as, answered_model))
+    return NULL;
+
+  shown = clap_untrusted_escape (answered_model, 60);
+  asked = choice != NULL
+          ? g_strdup_printf ("%s %s", g_dgettext (GETTEXT_PACKAGE, model->label), choice->value)
+          : g_strdup (g_dgettext (GETTEXT_PACKAGE, model->label));
+
+  /* Translators: the first %s is the model the service named, the second
+   * the one asked for, e.g. "Kling Motion Control 3.0". */
+  return g_strdup_printf (_("The service answered as “%s”, not %s as asked; the price shown is "
+                            "for what was asked."), shown, asked);
+}
+
+const ClapAnswerNames *
+clap_catalog_get_answers (void)
+{
+  return &get_catalog ()->answers;
+}
+
+/* What the state @value of an answer means, in any case; FALSE for a state
+ * the catalogue does not list. */
+gboolean
+clap_catalog_read_state (const char        *value,
+                         ClapAnswerMeaning *meaning)
+{
+  g_autofree char *key = NULL;
+  gpointer found;
+
+  if (value == NULL || strlen (value) > MAX_STATE_LENGTH)
+    return FALSE;
+
+  key = g_ascii_strdown (value, -1);
+  found = g_hash_table_lookup (get_catalog ()->states, key);
+  if (found == NULL)
+    return FALSE;
+
+  *meaning = GPOINTER_TO_UINT (found) - 1;
+  return TRUE;
 }

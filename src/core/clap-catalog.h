@@ -5,6 +5,13 @@
 
 G_BEGIN_DECLS
 
+/* The catalogue: the models, their options and how each is written on the
+ * wire, their prices, and the names read in the service's answers. It is
+ * data (src/core/catalog.json, compiled in), read once on first use; a file
+ * of the person's own (CLAPBOARD_CATALOG, else
+ * $XDG_CONFIG_HOME/clapboard/catalog.json) is merged over it. Every pointer
+ * it hands out lives as long as the process. */
+
 /* Money is counted in ten-thousandths of a US dollar: every price of the
  * provider's tables has at most four decimals, so estimates are exact integers.
  */
@@ -39,19 +46,29 @@ typedef enum {
   CLAP_WIRE_VOICE_LIST,   /* "field": [{"voice_id": "…"}, …] */
 } ClapWireKind;
 
+/* One name an option is written under. The provider's pages disagree, so an
+ * option may go out under several names at once (motion control's image is
+ * both "image" and "input_urls"). */
 typedef struct {
-  const char *value;      /* the value the application uses ("std", "16:9", "2.6") */
-  const char *wire_value; /* how it is sent (usually the same) */
-  const char *label;      /* untranslated; translate with _() */
+  const char   *name;
+  ClapWireKind  kind;
+} ClapWireField;
+
+typedef struct {
+  const char         *value;       /* the value the application uses ("std", "16:9", "2.6") */
+  const char         *wire_value;  /* how it is sent (usually the same) */
+  const char         *label;       /* untranslated; translate with _() */
+  const char * const *answered_as; /* a version's model names in answers, or NULL */
 } ClapChoice;
 
 typedef struct {
-  ClapOption        option;
-  const char       *wire_name;
-  ClapWireKind      wire_kind;
-  const char       *label;        /* untranslated */
-  const ClapChoice *choices;      /* NULL-terminated by value, or NULL */
-  const char       *default_value;
+  ClapOption           option;
+  const char          *wire_name;  /* the first of @wires */
+  ClapWireKind         wire_kind;  /* the kind of the first of @wires */
+  const char          *label;      /* untranslated */
+  const ClapChoice    *choices;    /* NULL-terminated by value, or NULL */
+  const char          *default_value;
+  const ClapWireField *wires;      /* every name it is written under, NULL-terminated by name */
 } ClapOptionSpec;
 
 typedef enum {
@@ -74,6 +91,7 @@ typedef struct {
   guint                 default_duration;
   guint                 max_voices;
   const ClapOptionSpec *options;     /* terminated by an entry with wire_name == NULL */
+  const char * const   *answered_as; /* model names the service may answer with */
 } ClapModelSpec;
 
 /* Limits of the inputs the provider accepts. */
@@ -123,5 +141,60 @@ typedef struct {
 } ClapPriceRow;
 
 const ClapPriceRow   *clap_catalog_get_price_rows  (guint *n_rows);
+
+char                 *clap_catalog_check_echo      (const char *model_id,
+                                                    const char *version,
+                                                    const char *answered_model);
+
+/* What a state name in an answer means. */
+typedef enum {
+  CLAP_ANSWER_QUEUED,
+  CLAP_ANSWER_RUNNING,
+  CLAP_ANSWER_COMPLETED,
+  CLAP_ANSWER_FAILED,
+  CLAP_ANSWER_ENDED,     /* cancelled or expired: over, with no result */
+} ClapAnswerMeaning;
+
+/* The member names read in the service's answers, each a NULL-terminated
+ * list tried in order. A name with a dot ("result.videos") is a path. */
+typedef struct {
+  const char * const *task_id;
+  const char * const *state;
+  const char * const *results;
+  const char * const *result_json;
+  const char * const *video_suffixes;
+  const char * const *not_results;   /* never searched for a result link */
+  const char * const *fail_reason;
+  const char * const *fail_code;
+  const char * const *model;
+  const char * const *create_time;
+  const char * const *complete_time;
+  const char * const *cost_time;
+  const char * const *thumbnail;
+  const char * const *video_duration;
+  const char * const *video_size;
+  const char * const *param;
+  const gint64       *success_codes;
+  guint               n_success_codes;
+} ClapAnswerNames;
+
+const ClapAnswerNames *clap_catalog_get_answers    (void);
+gboolean              clap_catalog_read_state      (const char        *value,
+                                                    ClapAnswerMeaning *meaning);
+
+/* A catalogue file of the person's own, merged over the built-in one. */
+#define CLAP_CATALOG_ERROR (clap_catalog_error_quark ())
+
+typedef enum {
+  CLAP_CATALOG_ERROR_READ,     /* the file cannot be read */
+  CLAP_CATALOG_ERROR_PARSE,    /* it is not JSON, or too large or deep */
+  CLAP_CATALOG_ERROR_INVALID,  /* an entry breaks a rule of the catalogue */
+} ClapCatalogError;
+
+GQuark                clap_catalog_error_quark        (void);
+const char           *clap_catalog_get_override_path  (void);
+const GError         *clap_catalog_get_override_error (void);
+gboolean              clap_catalog_check_file         (const char  *path,
+                                                       GError     **error);
 
 G_END_DECLS

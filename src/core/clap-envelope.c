@@ -6,13 +6,23 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "clap-catalog.h"
 #include "clap-envelope.h"
+#include "clap-untrusted.h"
 
 /* Every reply of the service is an envelope {"code", "msg", "data"}. A call
- * has failed when the HTTP status is not 2xx *or* the code is not 200; any
+ * has failed when the HTTP status is not 2xx *or* the code is not a success
+ * (200, or the 0 of Kling's own API, which the gateway passes through); any
  * other shape (an HTML error page, a cut or non-JSON body, no data) is a
- * protocol error that names the HTTP status. These bytes come from the
- * network: nothing here trusts their shape.
+ * protocol error that names the HTTP status.
+ *
+ * The provider's gateway fronts several upstreams, and its answers vary: a
+ * task's members may sit beside "data" rather than in it, and a 2xx answer
+ * may come bare, the task itself with no envelope. Both are read, as far as
+ * the catalogue's names say what a task is.
+ *
+ * These bytes come from the network: they are bounded in size and depth
+ * before json-glib sees them, and nothing here trusts their shape.
  */
 
 G_DEFINE_QUARK (clap-client-error-quark, clap_client_error)
@@ -187,6 +197,117 @@ read_code (JsonObject *root,
     }
 }
 
+static const char *
+get_string_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+has_any_member (JsonObject         *object,
+                const char * const *names)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      JsonNode *node = json_object_get_member (object, names[i]);
+
+      if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether @node is an object that names a task or its state. */
+static gboolean
+reads_as_task (JsonNode *node)
+{
+  const ClapAnswerNames *answers = clap_catalog_get_answers ();
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
+         (has_any_member (json_node_get_object (node), answers->task_id) ||
+          has_any_member (json_node_get_object (node), answers->state));
+}
+
+static gboolean
+code_is_success (gint64 code)
+{
+  const ClapAnswerNames *answers = clap_catalog_get_answers ();
+
+  for (guint i = 0; i < answers->n_success_codes; i++)
+    if (answers->success_codes[i] == code)
+      return TRUE;
+  return FALSE;
+}
+
+/* The envelope's own members, which say how the call went, not what the
+ * task is: left out when the root's members join the task's. */
+static gboolean
+is_envelope_member (const char *name)
+{
+  return g_str_equal (name, "code") || g_str_equal (name, "msg") ||
+         g_str_equal (name, "message") || g_str_equal (name, "data");
+}
+
+/* The task an envelope carries: @data_node's members, and those of @root
+ * that it lacks (some gateways write the id beside the data). A state
+ * beside the data is the task's only when the root names the task too: an
+ * envelope's "status": "success" says how the call went. */
+static JsonNode *
+merge_task (JsonObject *root,
+            JsonNode   *data_node)
+{
+  const ClapAnswerNames *answers = clap_catalog_get_answers ();
+  JsonObject *data = json_node_get_object (data_node);
+  gboolean root_has_id = has_any_member (root, answers->task_id);
+  g_autoptr(JsonObject) task = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, data);
+  while (json_object_iter_next (&iter, &name, &member))
+    json_object_set_member (task, name, json_node_copy (member));
+
+  json_object_iter_init (&iter, root);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      if (is_envelope_member (name) || json_object_has_member (task, name) ||
+          (!root_has_id && g_strv_contains (answers->state, name)))
+        continue;
+      json_object_set_member (task, name, json_node_copy (member));
+    }
+
+  return json_node_init_object (json_node_alloc (), task);
+}
+
+/* The root itself as the task, without the envelope's code and message
+ * when it has a code (then they are the envelope's, not the task's). */
+static JsonNode *
+root_as_task (JsonObject *root,
+              gboolean    has_code)
+{
+  g_autoptr(JsonObject) task = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, root);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      if (has_code && is_envelope_member (name))
+        continue;
+      json_object_set_member (task, name, json_node_copy (member));
+    }
+
+  return json_node_init_object (json_node_alloc (), task);
+}
+
 /* Returns the envelope's data (a new node) when the call succeeded, or NULL
  * and the error that says why not. */
 JsonNode *
@@ -195,13 +316,15 @@ clap_envelope_parse (guint          http_status,
                      GBytes        *body,
                      GError       **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root_node = NULL;
+  g_autoptr(GError) parse_error = NULL;
   gboolean http_ok = http_status >= 200 && http_status <= 299;
   const char *data;
   gsize size = 0;
   JsonObject *root;
   JsonNode *data_node;
   const char *msg = NULL;
+  gboolean has_data;
   gint64 code = 0;
 
   data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
@@ -215,13 +338,19 @@ clap_envelope_parse (guint          http_status,
       return NULL;
     }
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) size, NULL) ||
-      json_parser_get_root (parser) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  root_node = clap_untrusted_parse_json (data, (gssize) size, CLAP_UNTRUSTED_MAX_ANSWER_BYTES,
+                                         &parse_error);
+  if (root_node == NULL || !JSON_NODE_HOLDS_OBJECT (root_node))
     {
       if (!http_ok)
         clap_client_error_from_http (http_status, NULL, error);
+      else if (g_error_matches (parse_error, CLAP_UNTRUSTED_ERROR, CLAP_UNTRUSTED_ERROR_TOO_LARGE))
+        g_set_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_TOO_LARGE,
+                     _("The service sent an answer larger than %d MB (HTTP %u); Clapboard does "
+                       "not read it. Try again later."),
+                     CLAP_UNTRUSTED_MAX_ANSWER_BYTES / (1024 * 1024), http_status);
+      else if (g_error_matches (parse_error, CLAP_UNTRUSTED_ERROR, CLAP_UNTRUSTED_ERROR_TOO_DEEP))
+        protocol_error (error, http_status, parse_error->message);
       else if (content_type != NULL && g_str_has_prefix (content_type, "text/html"))
         protocol_error (error, http_status, _("an HTML page instead of data"));
       else
@@ -229,12 +358,28 @@ clap_envelope_parse (guint          http_status,
       return NULL;
     }
 
-  root = json_node_get_object (json_parser_get_root (parser));
+  root = json_node_get_object (root_node);
+  msg = get_string_member (root, "msg");
+  if (msg == NULL)
+    msg = get_string_member (root, "message");
 
-  if (json_object_has_member (root, "msg") &&
-      JSON_NODE_HOLDS_VALUE (json_object_get_member (root, "msg")) &&
-      json_node_get_value_type (json_object_get_member (root, "msg")) == G_TYPE_STRING)
-    msg = json_object_get_string_member (root, "msg");
+  data_node = json_object_get_member (root, "data");
+  has_data = data_node != NULL && !JSON_NODE_HOLDS_NULL (data_node);
+
+  if (!json_object_has_member (root, "code"))
+    {
+      /* A bare answer: the task itself, or an envelope that lost its code
+       * around a task. Anything else is not an answer Clapboard knows. */
+      if (!http_ok)
+        clap_client_error_from_http (http_status, msg, error);
+      else if (reads_as_task (data_node))
+        return merge_task (root, data_node);
+      else if (!has_data && reads_as_task (root_node))
+        return root_as_task (root, FALSE);
+      else
+        protocol_error (error, http_status, _("it has no status code"));
+      return NULL;
+    }
 
   if (!read_code (root, &code))
     {
@@ -245,7 +390,7 @@ clap_envelope_parse (guint          http_status,
       return NULL;
     }
 
-  if (code != 200)
+  if (!code_is_success (code))
     {
       clap_client_error_from_http (code > 0 && code < G_MAXINT ? (guint) code : 0, msg, error);
       return NULL;
@@ -257,14 +402,17 @@ clap_envelope_parse (guint          http_status,
       return NULL;
     }
 
-  data_node = json_object_get_member (root, "data");
-  if (data_node == NULL || JSON_NODE_HOLDS_NULL (data_node))
-    {
-      protocol_error (error, http_status, _("it carries no data"));
-      return NULL;
-    }
+  if (has_data && JSON_NODE_HOLDS_OBJECT (data_node))
+    return merge_task (root, data_node);
 
-  return json_node_copy (data_node);
+  if (has_data)
+    return json_node_copy (data_node);
+
+  if (reads_as_task (root_node))
+    return root_as_task (root, TRUE);
+
+  protocol_error (error, http_status, _("it carries no data"));
+  return NULL;
 }
 
 /* Whether an idempotent call (query, upload, download) may be tried again. */

@@ -22,7 +22,12 @@ G_DEFINE_QUARK (clap-media-error-quark, clap_media_error)
 typedef struct {
   GInputStream *stream;
   guint64       size;
-  guint64       pos;
+  guint64       pos;         /* where the next read starts */
+  guint64       stream_pos;  /* where the stream is */
+  /* The first bytes, kept once sniffed, so that a stream that cannot seek
+   * (a pipe) is still parsed from its start. */
+  guint8        head[12];
+  gsize         head_len;
   GError      **error;
 } Reader;
 
@@ -36,29 +41,40 @@ corrupt (Reader     *r,
   return FALSE;
 }
 
+/* Moves where the next read starts; the stream follows when it is read. */
 static gboolean
 reader_seek (Reader  *r,
              guint64  pos)
 {
-  GError *local_error = NULL;
-
   if (pos > r->size)
     return corrupt (r, _("a part of it points past its end"));
 
-  if (pos == r->pos)
+  r->pos = pos;
+  return TRUE;
+}
+
+/* Brings the stream to the next read: a seek, or a skip forward when it
+ * cannot seek. */
+static gboolean
+reader_sync (Reader *r)
+{
+  GError *local_error = NULL;
+
+  if (r->stream_pos == r->pos)
     return TRUE;
 
   if (G_IS_SEEKABLE (r->stream) && g_seekable_can_seek (G_SEEKABLE (r->stream)))
     {
-      if (!g_seekable_seek (G_SEEKABLE (r->stream), (goffset) pos, G_SEEK_SET, NULL, &local_error))
+      if (!g_seekable_seek (G_SEEKABLE (r->stream), (goffset) r->pos, G_SEEK_SET, NULL,
+                            &local_error))
         {
           g_propagate_error (r->error, local_error);
           return FALSE;
         }
     }
-  else if (pos > r->pos)
+  else if (r->pos > r->stream_pos)
     {
-      guint64 left = pos - r->pos;
+      guint64 left = r->pos - r->stream_pos;
 
       while (left > 0)
         {
@@ -79,7 +95,7 @@ reader_seek (Reader  *r,
       return corrupt (r, _("it cannot be read twice"));
     }
 
-  r->pos = pos;
+  r->stream_pos = r->pos;
   return TRUE;
 }
 
@@ -88,19 +104,36 @@ reader_read (Reader *r,
              void   *buffer,
              gsize   len)
 {
+  guint8 *out = buffer;
   gsize n_read = 0;
   GError *local_error = NULL;
 
   if (len > r->size - MIN (r->pos, r->size))
     return corrupt (r, _("it ends too early"));
 
-  if (!g_input_stream_read_all (r->stream, buffer, len, &n_read, NULL, &local_error))
+  if (r->pos < r->head_len)
+    {
+      gsize n = (gsize) MIN (len, r->head_len - r->pos);
+
+      memcpy (out, r->head + r->pos, n);
+      r->pos += n;
+      out += n;
+      len -= n;
+      if (len == 0)
+        return TRUE;
+    }
+
+  if (!reader_sync (r))
+    return FALSE;
+
+  if (!g_input_stream_read_all (r->stream, out, len, &n_read, NULL, &local_error))
     {
       g_propagate_error (r->error, local_error);
       return FALSE;
     }
 
   r->pos += n_read;
+  r->stream_pos += n_read;
   if (n_read != len)
     return corrupt (r, _("it ends too early"));
 
@@ -251,54 +284,151 @@ read_box (Reader  *r,
   return TRUE;
 }
 
+/* The length of a movie is what its samples last, not what its headers
+ * say: mvhd, tkhd and mdhd hold a duration that a file can set to
+ * anything (a 40 s motion video whose headers claim 5 s plays 40 s, is
+ * billed and refused by the provider as 40 s). So each track's sample
+ * table (stts) is summed, and the runs of a fragmented file (trun) added;
+ * a track's own header counts only when it has no samples table at all,
+ * and the movie header only when no track has a length.
+ */
+
+/* More tracks than this is not a video a person made, and the tables
+ * below stay small. */
+#define MAX_TRACKS        32
+
+/* Sample table entries are read this many at a time. */
+#define ENTRIES_PER_READ  512
+
+/* trun flags: which fields each sample entry has, and what comes first. */
+#define TRUN_DATA_OFFSET        0x000001
+#define TRUN_FIRST_SAMPLE_FLAGS 0x000004
+#define TRUN_SAMPLE_DURATION    0x000100
+#define TRUN_SAMPLE_FIELDS      0x000f00
+
+/* tfhd flags */
+#define TFHD_BASE_DATA_OFFSET   0x000001
+#define TFHD_DESCRIPTION_INDEX  0x000002
+#define TFHD_DEFAULT_DURATION   0x000008
+
 typedef struct {
-  gboolean has_duration;
-  gboolean has_video;
-  double   duration;
+  guint32  id;
+  char     handler[5];
   guint    width;
   guint    height;
-} MovieInfo;
+  guint32  timescale;         /* mdhd */
+  guint64  header_duration;   /* mdhd, in timescale units */
+  gboolean has_header;        /* an mdhd was read */
+  gboolean has_samples;       /* an stts or a trun was read */
+  guint64  sample_duration;   /* the stts and trun deltas, in timescale units */
+} Track;
 
+typedef struct {
+  guint32 track_id;
+  guint32 default_duration;
+} TrackDefaults;
+
+typedef struct {
+  gboolean       has_mvhd;
+  double         mvhd_duration;
+  Track          tracks[MAX_TRACKS];
+  guint          n_tracks;
+  TrackDefaults  trex[MAX_TRACKS];
+  guint          n_trex;
+
+  /* The trak being read; the track and the default sample duration of
+   * the traf being read. */
+  Track         *track;
+  Track         *fragment_track;
+  guint32        fragment_default_duration;
+} Movie;
+
+/* Sums that a hostile table could push past 64 bits stop at the top. */
+static guint64
+add_saturating (guint64 a,
+                guint64 b)
+{
+  return a > G_MAXUINT64 - b ? G_MAXUINT64 : a + b;
+}
+
+static Track *
+find_track (Movie   *movie,
+            guint32  id)
+{
+  for (guint i = 0; i < movie->n_tracks; i++)
+    if (movie->tracks[i].id == id)
+      return &movie->tracks[i];
+  return NULL;
+}
+
+/* mvhd and mdhd start alike: version, flags, two times, then the time
+ * scale and the duration, 32 or 64 bits wide by version. */
 static gboolean
-parse_mvhd (Reader    *r,
-            Box       *box,
-            MovieInfo *movie)
+parse_media_times (Reader     *r,
+                   Box        *box,
+                   const char *short_message,
+                   guint32    *timescale,
+                   guint64    *duration)
 {
   guint8 buf[32];
-  guint32 timescale;
-  guint64 duration;
 
   if (box->end - box->start < 20 || !reader_read (r, buf, 1))
-    return corrupt (r, _("the movie header is short"));
+    return corrupt (r, short_message);
 
   if (buf[0] == 1)
     {
       if (box->end - box->start < 32 || !reader_read (r, buf + 1, 31))
-        return corrupt (r, _("the movie header is short"));
-      timescale = be32 (buf + 20);
-      duration = be64 (buf + 24);
+        return corrupt (r, short_message);
+      *timescale = be32 (buf + 20);
+      *duration = be64 (buf + 24);
     }
   else
     {
       if (!reader_read (r, buf + 1, 19))
         return FALSE;
-      timescale = be32 (buf + 12);
-      duration = be32 (buf + 16);
+      *timescale = be32 (buf + 12);
+      *duration = be32 (buf + 16);
     }
+
+  return TRUE;
+}
+
+static gboolean
+parse_mvhd (Reader *r,
+            Box    *box,
+            Movie  *movie)
+{
+  guint32 timescale;
+  guint64 duration;
+
+  if (!parse_media_times (r, box, _("the movie header is short"), &timescale, &duration))
+    return FALSE;
 
   if (timescale == 0)
     return corrupt (r, _("the movie header has no time scale"));
 
-  movie->duration = (double) duration / timescale;
-  movie->has_duration = TRUE;
+  movie->mvhd_duration = (double) duration / timescale;
+  movie->has_mvhd = TRUE;
+  return TRUE;
+}
+
+static gboolean
+parse_mdhd (Reader *r,
+            Box    *box,
+            Track  *track)
+{
+  if (!parse_media_times (r, box, _("a track's media header is short"),
+                          &track->timescale, &track->header_duration))
+    return FALSE;
+
+  track->has_header = TRUE;
   return TRUE;
 }
 
 static gboolean
 parse_tkhd (Reader *r,
             Box    *box,
-            guint  *width,
-            guint  *height)
+            Track  *track)
 {
   guint8 buf[96];
   gsize need;
@@ -307,27 +437,223 @@ parse_tkhd (Reader *r,
   if (!reader_read (r, buf, 1))
     return FALSE;
 
-  /* version, flags, times, ids, duration, layer, volume, matrix, then width and height */
+  /* version, flags, times, track id, duration, layer, volume, matrix,
+   * then width and height */
   need = buf[0] == 1 ? 96 : 84;
   off = buf[0] == 1 ? 88 : 76;
   if (box->end - box->start < need || !reader_read (r, buf + 1, need - 1))
     return corrupt (r, _("a track header is short"));
 
+  track->id = be32 (buf + (buf[0] == 1 ? 20 : 12));
   /* 16.16 fixed point */
-  *width = be32 (buf + off) >> 16;
-  *height = be32 (buf + off + 4) >> 16;
+  track->width = be32 (buf + off) >> 16;
+  track->height = be32 (buf + off + 4) >> 16;
   return TRUE;
 }
 
 static gboolean
-walk_boxes (Reader    *r,
-            guint64    start,
-            guint64    end,
-            guint      depth,
-            MovieInfo *movie,
-            gboolean  *is_video_track,
-            guint     *track_width,
-            guint     *track_height)
+parse_hdlr (Reader *r,
+            Box    *box,
+            Track  *track)
+{
+  guint8 buf[12];
+
+  if (box->end - box->start < 12 || !reader_read (r, buf, sizeof buf))
+    return corrupt (r, _("a handler box is short"));
+
+  memcpy (track->handler, buf + 8, 4);
+  track->handler[4] = '\0';
+  return TRUE;
+}
+
+/* The time-to-sample table: runs of (sample count, sample delta). */
+static gboolean
+parse_stts (Reader *r,
+            Box    *box,
+            Track  *track)
+{
+  guint8 head[8];
+  guint64 left;
+
+  if (box->end - box->start < 8 || !reader_read (r, head, sizeof head))
+    return corrupt (r, _("a sample table is short"));
+
+  left = be32 (head + 4);
+  if (left > (box->end - box->start - 8) / 8)
+    return corrupt (r, _("a sample table runs past its box"));
+
+  track->has_samples = TRUE;
+
+  while (left > 0)
+    {
+      guint8 entries[ENTRIES_PER_READ * 8];
+      guint n = (guint) MIN (left, ENTRIES_PER_READ);
+
+      if (!reader_read (r, entries, (gsize) n * 8))
+        return FALSE;
+
+      for (guint i = 0; i < n; i++)
+        track->sample_duration = add_saturating (track->sample_duration,
+                                                 (guint64) be32 (entries + 8 * i) *
+                                                 be32 (entries + 8 * i + 4));
+      left -= n;
+    }
+
+  return TRUE;
+}
+
+/* A fragmented file's per-track defaults (moov/mvex/trex). */
+static gboolean
+parse_trex (Reader *r,
+            Box    *box,
+            Movie  *movie)
+{
+  guint8 buf[16];
+
+  if (box->end - box->start < 16 || !reader_read (r, buf, sizeof buf))
+    return corrupt (r, _("a fragment defaults box is short"));
+
+  if (movie->n_trex == MAX_TRACKS)
+    return corrupt (r, _("it has too many tracks"));
+
+  movie->trex[movie->n_trex].track_id = be32 (buf + 4);
+  movie->trex[movie->n_trex].default_duration = be32 (buf + 12);
+  movie->n_trex++;
+  return TRUE;
+}
+
+static gboolean
+parse_tfhd (Reader *r,
+            Box    *box,
+            Movie  *movie)
+{
+  guint8 buf[8];
+  guint32 flags;
+  guint32 id;
+  guint64 skip = 0;
+
+  if (box->end - box->start < 8 || !reader_read (r, buf, sizeof buf))
+    return corrupt (r, _("a fragment header is short"));
+
+  flags = be32 (buf) & 0xffffff;
+  id = be32 (buf + 4);
+
+  movie->fragment_track = find_track (movie, id);
+  movie->fragment_default_duration = 0;
+  for (guint i = 0; i < movie->n_trex; i++)
+    if (movie->trex[i].track_id == id)
+      {
+        movie->fragment_default_duration = movie->trex[i].default_duration;
+        break;
+      }
+
+  if (flags & TFHD_BASE_DATA_OFFSET)
+    skip += 8;
+  if (flags & TFHD_DESCRIPTION_INDEX)
+    skip += 4;
+
+  if (flags & TFHD_DEFAULT_DURATION)
+    {
+      if (skip + 4 > box->end - r->pos)
+        return corrupt (r, _("a fragment header is short"));
+      if (!reader_seek (r, r->pos + skip) || !reader_read (r, buf, 4))
+        return FALSE;
+      movie->fragment_default_duration = be32 (buf);
+    }
+
+  return TRUE;
+}
+
+/* A run of samples of a fragment: each has its own duration, or the
+ * fragment's (or the track's) default one. */
+static gboolean
+parse_trun (Reader *r,
+            Box    *box,
+            Movie  *movie)
+{
+  Track *track = movie->fragment_track;
+  guint8 head[8];
+  guint32 flags;
+  guint64 count;
+  guint64 skip = 0;
+  guint entry_size = 0;
+
+  if (box->end - box->start < 8 || !reader_read (r, head, sizeof head))
+    return corrupt (r, _("a fragment run is short"));
+
+  flags = be32 (head) & 0xffffff;
+  count = be32 (head + 4);
+
+  if (flags & TRUN_DATA_OFFSET)
+    skip += 4;
+  if (flags & TRUN_FIRST_SAMPLE_FLAGS)
+    skip += 4;
+  for (guint32 bit = 0x100; bit & TRUN_SAMPLE_FIELDS; bit <<= 1)
+    if (flags & bit)
+      entry_size += 4;
+
+  if (skip > box->end - r->pos || count * entry_size > box->end - r->pos - skip)
+    return corrupt (r, _("a fragment run runs past its box"));
+
+  /* A run for a track the movie does not declare is never played. */
+  if (track == NULL)
+    return TRUE;
+
+  track->has_samples = TRUE;
+
+  if (!(flags & TRUN_SAMPLE_DURATION))
+    {
+      track->sample_duration = add_saturating (track->sample_duration,
+                                               count * movie->fragment_default_duration);
+      return TRUE;
+    }
+
+  if (!reader_seek (r, r->pos + skip))
+    return FALSE;
+
+  while (count > 0)
+    {
+      guint8 entries[ENTRIES_PER_READ * 16];
+      guint n = (guint) MIN (count, ENTRIES_PER_READ);
+
+      if (!reader_read (r, entries, (gsize) n * entry_size))
+        return FALSE;
+
+      /* The duration is the first field of an entry when it is there. */
+      for (guint i = 0; i < n; i++)
+        track->sample_duration = add_saturating (track->sample_duration,
+                                                 be32 (entries + (gsize) i * entry_size));
+      count -= n;
+    }
+
+  return TRUE;
+}
+
+/* The boxes that hold other boxes, each under the one parent it may have. */
+static gboolean
+is_container (const char *type,
+              const char *parent)
+{
+  static const char *const containers[][2] = {
+    { "moov", "" }, { "moof", "" },
+    { "trak", "moov" }, { "mvex", "moov" },
+    { "mdia", "trak" }, { "minf", "mdia" }, { "stbl", "minf" },
+    { "traf", "moof" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (containers); i++)
+    if (g_str_equal (type, containers[i][0]) && g_str_equal (parent, containers[i][1]))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+walk_boxes (Reader     *r,
+            guint64     start,
+            guint64     end,
+            guint       depth,
+            const char *parent,
+            Movie      *movie)
 {
   guint64 pos = start;
 
@@ -337,50 +663,51 @@ walk_boxes (Reader    *r,
   while (pos + 8 <= end)
     {
       Box box;
+      gboolean ok = TRUE;
 
       if (!reader_seek (r, pos) || !read_box (r, end, &box))
         return FALSE;
 
-      if (g_str_equal (box.type, "mvhd"))
+      if (g_str_equal (box.type, "trak") && g_str_equal (parent, "moov"))
         {
-          if (!parse_mvhd (r, &box, movie))
-            return FALSE;
-        }
-      else if (g_str_equal (box.type, "trak"))
-        {
-          gboolean is_video = FALSE;
-          guint w = 0, h = 0;
+          if (movie->n_tracks == MAX_TRACKS)
+            return corrupt (r, _("it has too many tracks"));
 
-          if (!walk_boxes (r, box.start, box.end, depth + 1, movie, &is_video, &w, &h))
-            return FALSE;
+          movie->track = &movie->tracks[movie->n_tracks++];
+          ok = walk_boxes (r, box.start, box.end, depth + 1, box.type, movie);
+          movie->track = NULL;
+        }
+      else if (g_str_equal (box.type, "traf") && g_str_equal (parent, "moof"))
+        {
+          movie->fragment_track = NULL;
+          movie->fragment_default_duration = 0;
+          ok = walk_boxes (r, box.start, box.end, depth + 1, box.type, movie);
+          movie->fragment_track = NULL;
+        }
+      else if (is_container (box.type, parent))
+        ok = walk_boxes (r, box.start, box.end, depth + 1, box.type, movie);
+      else if (g_str_equal (box.type, "mvhd") && g_str_equal (parent, "moov"))
+        ok = parse_mvhd (r, &box, movie);
+      else if (g_str_equal (box.type, "trex") && g_str_equal (parent, "mvex"))
+        ok = parse_trex (r, &box, movie);
+      else if (g_str_equal (box.type, "tfhd") && g_str_equal (parent, "traf"))
+        ok = parse_tfhd (r, &box, movie);
+      else if (g_str_equal (box.type, "trun") && g_str_equal (parent, "traf"))
+        ok = parse_trun (r, &box, movie);
+      else if (movie->track != NULL)
+        {
+          if (g_str_equal (box.type, "tkhd") && g_str_equal (parent, "trak"))
+            ok = parse_tkhd (r, &box, movie->track);
+          else if (g_str_equal (box.type, "mdhd") && g_str_equal (parent, "mdia"))
+            ok = parse_mdhd (r, &box, movie->track);
+          else if (g_str_equal (box.type, "hdlr") && g_str_equal (parent, "mdia"))
+            ok = parse_hdlr (r, &box, movie->track);
+          else if (g_str_equal (box.type, "stts") && g_str_equal (parent, "stbl"))
+            ok = parse_stts (r, &box, movie->track);
+        }
 
-          if (is_video && !movie->has_video)
-            {
-              movie->has_video = TRUE;
-              movie->width = w;
-              movie->height = h;
-            }
-        }
-      else if (g_str_equal (box.type, "tkhd") && track_width != NULL)
-        {
-          if (!parse_tkhd (r, &box, track_width, track_height))
-            return FALSE;
-        }
-      else if (g_str_equal (box.type, "hdlr") && is_video_track != NULL)
-        {
-          guint8 buf[12];
-
-          if (box.end - box.start < 12 || !reader_read (r, buf, sizeof buf))
-            return corrupt (r, _("a handler box is short"));
-          if (memcmp (buf + 8, "vide", 4) == 0)
-            *is_video_track = TRUE;
-        }
-      else if (g_str_equal (box.type, "moov") || g_str_equal (box.type, "mdia"))
-        {
-          if (!walk_boxes (r, box.start, box.end, depth + 1, movie,
-                           is_video_track, track_width, track_height))
-            return FALSE;
-        }
+      if (!ok)
+        return FALSE;
 
       pos = box.end;
     }
@@ -389,11 +716,58 @@ walk_boxes (Reader    *r,
 }
 
 static gboolean
+is_media_track (const Track *track)
+{
+  return g_str_equal (track->handler, "vide") || g_str_equal (track->handler, "soun");
+}
+
+/* What plays is the longest sound or picture track (a timecode or text
+ * track can claim any length and plays nothing). */
+static gboolean
+movie_duration (Reader *r,
+                Movie  *movie,
+                double *duration)
+{
+  gboolean found = FALSE;
+  double longest = 0.0;
+
+  for (guint i = 0; i < movie->n_tracks; i++)
+    {
+      const Track *track = &movie->tracks[i];
+      guint64 units;
+
+      if (!is_media_track (track))
+        continue;
+
+      if (track->has_samples)
+        units = track->sample_duration;
+      else if (track->has_header)
+        units = track->header_duration;
+      else
+        continue;
+
+      if (track->timescale == 0)
+        {
+          if (units > 0)
+            return corrupt (r, _("a track has no time scale"));
+          continue;
+        }
+
+      longest = MAX (longest, (double) units / track->timescale);
+      found = TRUE;
+    }
+
+  *duration = found ? longest : movie->mvhd_duration;
+  return TRUE;
+}
+
+static gboolean
 probe_isobmff (Reader        *r,
                const guint8  *head,
                ClapMediaInfo *info)
 {
-  MovieInfo movie = { 0 };
+  Movie movie = { 0 };
+  const Track *video = NULL;
 
   /* QuickTime files may lack "ftyp"; its brand "qt  " marks a MOV. */
   if (memcmp (head + 4, "ftyp", 4) == 0 && memcmp (head + 8, "qt  ", 4) == 0)
@@ -403,17 +777,24 @@ probe_isobmff (Reader        *r,
   else
     info->type = CLAP_MEDIA_MOV;
 
-  if (!walk_boxes (r, 0, r->size, 0, &movie, NULL, NULL, NULL))
+  if (!walk_boxes (r, 0, r->size, 0, "", &movie))
     return FALSE;
 
-  if (!movie.has_duration)
+  if (!movie.has_mvhd)
     return corrupt (r, _("it has no movie header"));
-  if (!movie.has_video)
+
+  for (guint i = 0; i < movie.n_tracks && video == NULL; i++)
+    if (g_str_equal (movie.tracks[i].handler, "vide"))
+      video = &movie.tracks[i];
+
+  if (video == NULL)
     return corrupt (r, _("it has no video track"));
 
-  info->duration = movie.duration;
-  info->width = movie.width;
-  info->height = movie.height;
+  if (!movie_duration (r, &movie, &info->duration))
+    return FALSE;
+
+  info->width = video->width;
+  info->height = video->height;
   return TRUE;
 }
 
@@ -436,7 +817,7 @@ clap_media_probe_stream (GInputStream   *stream,
                          GError        **error)
 {
   static const guint8 png_sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-  Reader r = { stream, size, 0, error };
+  Reader r = { .stream = stream, .size = size, .error = error };
   guint8 head[12];
   gsize n_head;
 
@@ -455,6 +836,9 @@ clap_media_probe_stream (GInputStream   *stream,
   n_head = (gsize) MIN (size, sizeof head);
   if (!reader_read (&r, head, n_head))
     return FALSE;
+
+  memcpy (r.head, head, n_head);
+  r.head_len = n_head;
 
   if (n_head >= 8 && memcmp (head, png_sig, 8) == 0)
     {

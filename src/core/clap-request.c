@@ -5,9 +5,11 @@
 
 #include <math.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <glib/gi18n-lib.h>
 
 #include "clap-request.h"
+#include "clap-untrusted.h"
 #include "clap-util-private.h"
 
 /* A generation request as the person composes it. Inputs (image, last frame,
@@ -550,6 +552,146 @@ clap_url_is_allowed (const char  *url,
 }
 
 static gboolean
+address_is_private (GInetAddress *address)
+{
+  const guint8 *bytes = g_inet_address_to_bytes (address);
+
+  if (g_inet_address_get_is_loopback (address) ||
+      g_inet_address_get_is_any (address) ||
+      g_inet_address_get_is_link_local (address) ||  /* 169.254.0.0/16, fe80::/10 */
+      g_inet_address_get_is_site_local (address))    /* 10/8, 172.16/12, 192.168/16, fec0::/10 */
+    return TRUE;
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4)
+    return bytes[0] == 0 ||                               /* 0.0.0.0/8 */
+           (bytes[0] == 100 && (bytes[1] & 0xc0) == 64);  /* 100.64.0.0/10 */
+
+  if ((bytes[0] & 0xfe) == 0xfc)                          /* fc00::/7 */
+    return TRUE;
+
+  /* ::ffff:a.b.c.d is the IPv4 address a.b.c.d */
+  if (memcmp (bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+    {
+      g_autoptr(GInetAddress) v4 = g_inet_address_new_from_bytes (bytes + 12,
+                                                                  G_SOCKET_FAMILY_IPV4);
+      return address_is_private (v4);
+    }
+
+  return FALSE;
+}
+
+/* Whether @host (as a URL names it) is this computer, a private network
+ * or a name only a local network resolves: loopback, RFC 1918,
+ * 100.64.0.0/10, link-local, fc00::/7, 0.0.0.0, "localhost", *.localhost,
+ * *.local, *.internal, *.lan, *.home.arpa, or a name of one label. The
+ * provider's servers cannot fetch a link there. Names are not resolved:
+ * this is what can be told before anything is sent. */
+gboolean
+clap_host_is_private (const char *host)
+{
+  static const char * const local_suffixes[] = {
+    "localhost", "local", "internal", "lan", "home.arpa",
+  };
+  g_autofree char *name = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  struct in_addr v4;
+  gsize length;
+
+  if (host == NULL || *host == '\0')
+    return FALSE;
+
+  /* "[::1]", "fe80::1%eth0", "example.com." */
+  name = g_ascii_strdown (host + (host[0] == '['), -1);
+  length = strcspn (name, "]%");
+  name[length] = '\0';
+  while (length > 0 && name[length - 1] == '.')
+    name[--length] = '\0';
+  if (length == 0)
+    return TRUE;
+
+  address = g_inet_address_new_from_string (name);
+  if (address != NULL)
+    return address_is_private (address);
+
+  /* The other ways to write an IPv4 address that resolvers accept:
+   * "2130706433", "0x7f.1", "127.1". */
+  if (inet_aton (name, &v4) != 0)
+    {
+      g_autoptr(GInetAddress) numeric =
+        g_inet_address_new_from_bytes ((const guint8 *) &v4.s_addr, G_SOCKET_FAMILY_IPV4);
+      return address_is_private (numeric);
+    }
+
+  if (strchr (name, '.') == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (local_suffixes); i++)
+    {
+      gsize suffix = strlen (local_suffixes[i]);
+
+      if (g_str_equal (name, local_suffixes[i]) ||
+          (length > suffix && name[length - suffix - 1] == '.' &&
+           g_str_equal (name + length - suffix, local_suffixes[i])))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Refuses, before anything is sent, a link the person gave to an image or
+ * a video that the provider cannot fetch: one on a private or local host
+ * (clap_host_is_private). Such links are allowed when the service at
+ * @base_url (NULL: the real one) is itself on such a host: a local
+ * provider, the simulator, can fetch them. Local files are not links; the
+ * links the upload endpoint returns are never checked here, since uploads
+ * replace the files after this check. */
+gboolean
+clap_request_check_links (ClapRequest  *self,
+                          const char   *base_url,
+                          GError      **error)
+{
+  static const ClapOption slots[] = {
+    CLAP_OPTION_IMAGE, CLAP_OPTION_IMAGE_TAIL, CLAP_OPTION_MOTION_VIDEO,
+  };
+  const ClapModelSpec *model;
+  g_autoptr(GUri) base = NULL;
+
+  g_return_val_if_fail (CLAP_IS_REQUEST (self), FALSE);
+
+  base = base_url != NULL ? g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL) : NULL;
+  if (base != NULL && clap_host_is_private (g_uri_get_host (base)))
+    return TRUE;
+
+  model = clap_request_get_model_spec (self);
+  if (model == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
+    {
+      const char *value = clap_request_get_input (self, slots[i]);
+      g_autoptr(GUri) uri = NULL;
+      g_autofree char *shown_url = NULL;
+      g_autofree char *shown_host = NULL;
+
+      if (!clap_model_has_option (model, slots[i]) || !clap_input_is_url (value))
+        continue;
+
+      uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+      if (uri == NULL || !clap_host_is_private (g_uri_get_host (uri)))
+        continue;
+
+      shown_url = clap_untrusted_escape (value, 120);
+      shown_host = clap_untrusted_escape (g_uri_get_host (uri), 60);
+      g_set_error (error, CLAP_REQUEST_ERROR, CLAP_REQUEST_ERROR_PRIVATE_URL,
+                   _("The provider cannot fetch “%s”: %s is a private or local address. "
+                     "Give a public link, or the file itself."), shown_url, shown_host);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
 check_text (const char  *text,
             const char  *what,
             gint         too_long_code,
@@ -938,8 +1080,24 @@ get_wire_value (ClapRequest           *self,
   return TRUE;
 }
 
-/* The body of the create request, written as the catalogue says. Validate
- * first; inputs must be URLs by now. */
+static void
+add_voices (ClapRequest *self,
+            JsonBuilder *builder)
+{
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->voices[i] != NULL; i++)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "voice_id");
+      json_builder_add_string_value (builder, self->voices[i]);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
+/* The body of the create request, written as the catalogue says: each
+ * option under every name it lists, in the kind it gives for that name.
+ * Validate first; inputs must be URLs by now. */
 JsonNode *
 clap_request_to_json (ClapRequest  *self,
                       GError      **error)
@@ -962,21 +1120,16 @@ clap_request_to_json (ClapRequest  *self,
     {
       g_autofree char *value = NULL;
 
-      if (spec->wire_kind == CLAP_WIRE_VOICE_LIST)
+      if (spec->option == CLAP_OPTION_VOICES)
         {
           if (self->voices == NULL)
             continue;
 
-          json_builder_set_member_name (builder, spec->wire_name);
-          json_builder_begin_array (builder);
-          for (guint i = 0; self->voices[i] != NULL; i++)
+          for (const ClapWireField *wire = spec->wires; wire->name != NULL; wire++)
             {
-              json_builder_begin_object (builder);
-              json_builder_set_member_name (builder, "voice_id");
-              json_builder_add_string_value (builder, self->voices[i]);
-              json_builder_end_object (builder);
+              json_builder_set_member_name (builder, wire->name);
+              add_voices (self, builder);
             }
-          json_builder_end_array (builder);
           continue;
         }
 
@@ -985,16 +1138,19 @@ clap_request_to_json (ClapRequest  *self,
       if (value == NULL)
         continue;
 
-      json_builder_set_member_name (builder, spec->wire_name);
-      if (spec->wire_kind == CLAP_WIRE_STRING_ARRAY)
+      for (const ClapWireField *wire = spec->wires; wire->name != NULL; wire++)
         {
-          json_builder_begin_array (builder);
-          json_builder_add_string_value (builder, value);
-          json_builder_end_array (builder);
-        }
-      else
-        {
-          json_builder_add_string_value (builder, value);
+          json_builder_set_member_name (builder, wire->name);
+          if (wire->kind == CLAP_WIRE_STRING_ARRAY)
+            {
+              json_builder_begin_array (builder);
+              json_builder_add_string_value (builder, value);
+              json_builder_end_array (builder);
+            }
+          else
+            {
+              json_builder_add_string_value (builder, value);
+            }
         }
     }
 

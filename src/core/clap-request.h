@@ -34,6 +34,7 @@ typedef enum {
   CLAP_REQUEST_ERROR_BAD_URL,
   CLAP_REQUEST_ERROR_NOT_UPLOADED,
   CLAP_REQUEST_ERROR_NO_PRICE,
+  CLAP_REQUEST_ERROR_PRIVATE_URL,  /* a link the provider cannot fetch: a private or local host */
 } ClapRequestError;
 
 #define CLAP_TYPE_REQUEST (clap_request_get_type ())
@@ -114,8 +115,13 @@ ClapRequest *clap_request_new_from_settings     (JsonNode    *settings,
                                                  GError     **error);
 char        *clap_request_describe              (ClapRequest *self);
 
+gboolean     clap_request_check_links           (ClapRequest *self,
+                                                 const char  *base_url,
+                                                 GError     **error);
+
 gboolean     clap_input_is_url                  (const char  *value);
 gboolean     clap_url_is_allowed                (const char  *url,
                                                  GError     **error);
+gboolean     clap_host_is_private               (const char  *host);
 
 G_END_DECLS

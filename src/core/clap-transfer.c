@@ -207,7 +207,13 @@ check_done (GObject      *source,
     if (input_slots[i] == CLAP_OPTION_MOTION_VIDEO && inputs->infos[i].duration > 0)
       clap_request_set_motion_seconds (inputs->request, inputs->infos[i].duration);
 
-  if (!clap_request_validate (inputs->request, &error))
+  /* The person's own links are checked here, before any upload or create,
+   * against the service this client talks to; the links uploads return
+   * replace local files only after this. */
+  if (!clap_request_validate (inputs->request, &error) ||
+      !clap_request_check_links (inputs->request,
+                                 clap_client_get_base_url (g_task_get_source_object (task)),
+                                 &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -216,9 +222,10 @@ check_done (GObject      *source,
   upload_next (task);
 }
 
-/* Checks the local inputs of @request (in a worker thread), then uploads
- * them one by one and replaces each by its public URL in @request. Pass a
- * request nothing else changes meanwhile (a copy). */
+/* Checks the local inputs of @request (in a worker thread) and the links
+ * it holds (clap_request_check_links), then uploads the local inputs one by
+ * one and replaces each by its public URL in @request. Pass a request
+ * nothing else changes meanwhile (a copy). */
 void
 clap_transfer_upload_inputs_async (ClapClient          *client,
                                    ClapRequest         *request,

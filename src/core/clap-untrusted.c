@@ -89,7 +89,7 @@ clap_untrusted_parse_json (const char  *data,
   if (length > max_bytes)
     {
       g_set_error (error, CLAP_UNTRUSTED_ERROR, CLAP_UNTRUSTED_ERROR_TOO_LARGE,
-                   _("it is larger than %" G_GSIZE_FORMAT " bytes"), max_bytes);
+                   _("it is larger than %lu bytes"), (unsigned long) max_bytes);
       return NULL;
     }
 

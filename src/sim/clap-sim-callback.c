@@ -184,85 +184,6 @@ delivery_attempt (Delivery *delivery)
     delivery_failed (delivery);
 }
 
-static char *
-build_result_json (ClapSimServer *self,
-                   ClapSimTask   *task)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *video_url = g_strdup_printf ("%s/results/%s.mp4", self->base_url, task->id);
-  g_autofree char *thumbnail_url = g_strdup_printf ("%s/results/%s.jpg", self->base_url,
-                                                    task->id);
-  g_autofree char *size = g_strdup_printf ("%ux%u", task->spec.width, task->spec.height);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "resultUrls");
-  json_builder_begin_array (builder);
-  json_builder_add_string_value (builder, video_url);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "videoDuration");
-  json_builder_add_int_value (builder, (gint64)round (task->spec.duration_s));
-  json_builder_set_member_name (builder, "thumbnailUrl");
-  json_builder_add_string_value (builder, thumbnail_url);
-  json_builder_set_member_name (builder, "videoSize");
-  json_builder_add_string_value (builder, size);
-  json_builder_set_member_name (builder, "videoModel");
-  json_builder_add_string_value (builder, task->model);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
-}
-
-static void
-add_nullable_string (JsonObject *object,
-                     const char *name,
-                     const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, name, value);
-  else
-    json_object_set_null_member (object, name);
-}
-
-static GBytes *
-build_body (ClapSimServer *self,
-            ClapSimTask   *task)
-{
-  g_autoptr(JsonObject) data = json_object_new ();
-  g_autoptr(JsonObject) envelope = json_object_new ();
-  g_autoptr(JsonNode) params_node = json_node_init_object (json_node_alloc (), task->params);
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *model = g_strconcat ("kling-video/", task->model, NULL);
-  g_autofree char *param = json_to_string (params_node, FALSE);
-  g_autofree char *result_json = NULL;
-  char *text;
-
-  if (task->state == CLAP_SIM_STATE_COMPLETED)
-    result_json = build_result_json (self, task);
-
-  /* param and resultJson are JSON *strings*, parsed once by the receiver. */
-  json_object_set_string_member (data, "taskId", task->id);
-  json_object_set_string_member (data, "model", model);
-  json_object_set_string_member (data, "state", _clap_sim_state_to_string (task->state));
-  json_object_set_string_member (data, "param", param);
-  add_nullable_string (data, "resultJson", result_json);
-  add_nullable_string (data, "failCode", task->fail_code);
-  add_nullable_string (data, "failMsg", task->fail_msg);
-  json_object_set_int_member (data, "costTime", task->complete_time - task->create_time);
-  json_object_set_int_member (data, "completeTime", task->complete_time);
-  json_object_set_int_member (data, "createTime", task->create_time);
-
-  json_object_set_int_member (envelope, "code", 200);
-  json_object_set_string_member (envelope, "msg", "success");
-  json_object_set_object_member (envelope, "data", g_steal_pointer (&data));
-
-  root = json_node_init_object (json_node_alloc (), envelope);
-  text = json_to_string (root, FALSE);
-
-  return g_bytes_new_take (text, strlen (text));
-}
-
 /* Starts POSTing @task's final state to its callback_url. */
 void
 _clap_sim_callback_start (ClapSimServer *self,
@@ -271,9 +192,9 @@ _clap_sim_callback_start (ClapSimServer *self,
   Delivery *delivery = g_rc_box_new0 (Delivery);
 
   delivery->server = self;
-  delivery->task_id = g_strdup (task->id);
+  delivery->task_id = g_strdup (task->key);
   delivery->url = g_strdup (task->callback_url);
-  delivery->body = build_body (self, task);
+  delivery->body = _clap_sim_dialect_callback_body (self, task);
 
   if (self->deliveries == NULL)
     self->deliveries = g_ptr_array_new_with_free_func ((GDestroyNotify)delivery_release);

@@ -376,6 +376,28 @@ parse_keyword (const char      *keyword,
     {
       keywords->slow_render = TRUE;
     }
+  else if (g_str_equal (keyword, "echo-model") && value != NULL && *value != '\0')
+    {
+      g_free (keywords->echo_model);
+      keywords->echo_model = g_strdup (value);
+    }
+  else if (g_str_equal (keyword, "no-link"))
+    {
+      keywords->no_link = TRUE;
+    }
+  else if (g_str_equal (keyword, "state") && value != NULL && *value != '\0')
+    {
+      g_free (keywords->state_word);
+      keywords->state_word = g_strdup (value);
+    }
+  else if (g_str_equal (keyword, "same-id"))
+    {
+      keywords->same_id = TRUE;
+    }
+  else if (g_str_equal (keyword, "cancel"))
+    {
+      keywords->cancel = TRUE;
+    }
   else
     {
       g_debug ("Ignoring the unknown keyword [sim:%s]", keyword);
@@ -417,4 +439,6 @@ void
 _clap_sim_keywords_clear (ClapSimKeywords *keywords)
 {
   g_clear_pointer (&keywords->fail_msg, g_free);
+  g_clear_pointer (&keywords->echo_model, g_free);
+  g_clear_pointer (&keywords->state_word, g_free);
 }

@@ -234,7 +234,8 @@ handle_files_json (ClapSimServer     *self,
 
   if (params == NULL)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Request body must be a JSON object");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
+                                      "Request body must be a JSON object");
       return;
     }
 
@@ -244,25 +245,27 @@ handle_files_json (ClapSimServer     *self,
 
   if (filename == NULL || *filename == '\0')
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "filename is required");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST, "filename is required");
       return;
     }
 
   if ((name = sanitize_filename (filename)) == NULL)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "filename is not a usable file name");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
+                                      "filename is not a usable file name");
       return;
     }
 
   if (content_type == NULL)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "contentType is required");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
+                                      "contentType is required");
       return;
     }
 
   if (!content_type_allowed (content_type))
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
                                "contentType must be image/png, image/jpeg, video/mp4 or "
                                "video/quicktime (got \"%s\")", content_type);
       return;
@@ -272,13 +275,14 @@ handle_files_json (ClapSimServer     *self,
       json_node_get_value_type (size_node) != G_TYPE_INT64 ||
       (size = json_node_get_int (size_node)) <= 0)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "fileSize must be a positive integer");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
+                                      "fileSize must be a positive integer");
       return;
     }
 
   if (size > CLAP_SIM_MAX_FILE_SIZE)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
                                "fileSize is %" G_GINT64_FORMAT " bytes, more than 100 MB", size);
       return;
     }
@@ -307,7 +311,7 @@ handle_files_json (ClapSimServer     *self,
   json_object_set_string_member (data, "uploadUrl", upload_url);
   json_object_set_string_member (data, "publicUrl", file_url);
   json_object_set_string_member (data, "expiresAt", expires_text);
-  _clap_sim_respond_success (msg, data);
+  _clap_sim_server_respond_success (self, msg, data);
 
   _clap_sim_fault_finish (self, msg, fault, NULL);
 }
@@ -331,7 +335,8 @@ handle_files_multipart (ClapSimServer     *self,
   multipart = soup_multipart_new_from_message (soup_server_message_get_request_headers (msg), bytes);
   if (multipart == NULL)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "The multipart body could not be read");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
+                                      "The multipart body could not be read");
       return;
     }
 
@@ -354,13 +359,15 @@ handle_files_multipart (ClapSimServer     *self,
 
   if (part_body == NULL)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "The multipart field \"file\" is required");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
+                                      "The multipart field \"file\" is required");
       return;
     }
 
   if (name == NULL)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "The file part needs a filename");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
+                                      "The file part needs a filename");
       return;
     }
 
@@ -378,7 +385,7 @@ handle_files_multipart (ClapSimServer     *self,
 
   if (!content_type_allowed (content_type))
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
                                "The file must be image/png, image/jpeg, video/mp4 or "
                                "video/quicktime (got \"%s\")",
                                content_type ? content_type : "no type");
@@ -387,13 +394,14 @@ handle_files_multipart (ClapSimServer     *self,
 
   if (g_bytes_get_size (part_body) == 0)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "The file is empty");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST, "The file is empty");
       return;
     }
 
   if ((gint64)g_bytes_get_size (part_body) > CLAP_SIM_MAX_FILE_SIZE)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "The file is larger than 100 MB");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
+                                      "The file is larger than 100 MB");
       return;
     }
 
@@ -401,7 +409,8 @@ handle_files_multipart (ClapSimServer     *self,
   if (!g_file_set_contents (file->path, g_bytes_get_data (part_body, NULL),
                             g_bytes_get_size (part_body), &error))
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "%s", error->message);
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                                      "%s", error->message);
       return;
     }
   file->uploaded_at = g_get_real_time ();
@@ -409,7 +418,7 @@ handle_files_multipart (ClapSimServer     *self,
   file_url = public_url (self, file);
   data = json_object_new ();
   json_object_set_string_member (data, "publicUrl", file_url);
-  _clap_sim_respond_success (msg, data);
+  _clap_sim_server_respond_success (self, msg, data);
 
   _clap_sim_fault_finish (self, msg, fault, NULL);
 }
@@ -430,7 +439,7 @@ _clap_sim_files_handler (SoupServer        *server,
 
   if (!g_str_equal (path, "/api/v1/files"))
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_NOT_FOUND, "Not found");
       return;
     }
 
@@ -442,7 +451,7 @@ _clap_sim_files_handler (SoupServer        *server,
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use POST");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use POST");
       return;
     }
 

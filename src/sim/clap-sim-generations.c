@@ -116,6 +116,7 @@ typedef struct {
   gboolean          audio;
   char             *motion_path;
   char             *image_path;
+  const char       *motion_field;   /* as the dialect names the motion video */
   ClapSimKeywords   keywords;
   ClapSimFault      fault;
 
@@ -170,6 +171,8 @@ _clap_sim_state_to_string (ClapSimState state)
       return "completed";
     case CLAP_SIM_STATE_FAILED:
       return "failed";
+    case CLAP_SIM_STATE_CANCELLED:
+      return "cancelled";
     default:
       g_assert_not_reached ();
     }
@@ -185,6 +188,7 @@ _clap_sim_task_free (ClapSimTask *task)
     }
 
   g_free (task->id);
+  g_free (task->key);
   g_free (task->model);
   g_clear_pointer (&task->params, json_object_unref);
   g_free (task->callback_url);
@@ -197,14 +201,26 @@ _clap_sim_task_free (ClapSimTask *task)
   g_free (task);
 }
 
+/* By the task's own key, as its renders and result URLs name it. */
 ClapSimTask *
 _clap_sim_server_lookup_task (ClapSimServer *self,
-                              const char    *id)
+                              const char    *key)
 {
-  if (self->tasks == NULL || id == NULL)
+  if (self->tasks == NULL || key == NULL)
     return NULL;
 
-  return g_hash_table_lookup (self->tasks, id);
+  return g_hash_table_lookup (self->tasks, key);
+}
+
+/* By the id clients know: the newest task answering to it. */
+ClapSimTask *
+_clap_sim_server_lookup_task_id (ClapSimServer *self,
+                                 const char    *id)
+{
+  if (self->task_ids == NULL || id == NULL)
+    return NULL;
+
+  return g_hash_table_lookup (self->task_ids, id);
 }
 
 static const Model *
@@ -489,6 +505,87 @@ check_voice_list (Create      *create,
   return TRUE;
 }
 
+/* Motion control's resolution is 720p or 1080p (the provider's video page
+ * and its production client). The seed page's std / pro are still taken
+ * from older clients, except by the gateway, which knows 720p / 1080p
+ * only. Other models take std / pro. */
+static gboolean
+check_mode (Create      *create,
+            char       **error)
+{
+  const char *model = create->model->name;
+
+  create->mode = get_string (create->params, "mode");
+
+  if (create->model->motion && create->server->dialect == CLAP_SIM_DIALECT_GATEWAY)
+    {
+      if (create->mode == NULL)
+        {
+          *error = g_strdup_printf ("mode (\"720p\" or \"1080p\") is required for %s", model);
+          return FALSE;
+        }
+
+      if (!is_one_of (create->mode, "720p", "1080p", NULL))
+        {
+          *error = g_strdup_printf ("mode must be \"720p\" or \"1080p\" for %s (got \"%s\")",
+                                    model, create->mode);
+          return FALSE;
+        }
+
+      return TRUE;
+    }
+
+  if (create->mode == NULL)
+    create->mode = "std";
+  else if (create->model->motion && !is_one_of (create->mode, "720p", "1080p", "std", "pro", NULL))
+    {
+      *error = g_strdup_printf ("mode must be \"720p\" or \"1080p\" (or \"std\" or \"pro\") "
+                                "for %s (got \"%s\")", model, create->mode);
+      return FALSE;
+    }
+  else if (!create->model->motion && !is_one_of (create->mode, "std", "pro", NULL))
+    {
+      *error = g_strdup_printf ("mode must be \"std\" or \"pro\" (got \"%s\")", create->mode);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The gateway's `input_urls` / `video_urls`: an array of exactly one URL. */
+static gboolean
+get_single_url (Create      *create,
+                const char  *field,
+                const char  *what,
+                const char **value,
+                char       **error)
+{
+  JsonNode *node = json_object_get_member (create->params, field);
+  JsonArray *array = NULL;
+  JsonNode *element;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    array = json_node_get_array (node);
+
+  if (node == NULL)
+    {
+      *error = g_strdup_printf ("%s (an array with %s's URL) is required for %s", field, what,
+                                create->model->name);
+      return FALSE;
+    }
+
+  if (array == NULL || json_array_get_length (array) != 1 ||
+      !JSON_NODE_HOLDS_VALUE (element = json_array_get_element (array, 0)) ||
+      json_node_get_value_type (element) != G_TYPE_STRING)
+    {
+      *error = g_strdup_printf ("%s must be an array of one URL, %s's", field, what);
+      return FALSE;
+    }
+
+  *value = json_node_get_string (element);
+  return TRUE;
+}
+
 /* Every rule of CONTRACT.md that a request can break, one message each. */
 static gboolean
 validate (Create      *create,
@@ -500,6 +597,7 @@ validate (Create      *create,
   const char *value;
   JsonObjectIter iter;
   JsonNode *node;
+  gboolean gateway_motion;
 
   if (!json_object_has_member (params, "model"))
     {
@@ -522,6 +620,7 @@ validate (Create      *create,
     }
 
   create->model = model;
+  gateway_motion = model->motion && create->server->dialect == CLAP_SIM_DIALECT_GATEWAY;
 
   /* Fields the simulator does not know are left alone, as the provider
    * does; known fields must belong to the model and be strings. */
@@ -563,14 +662,8 @@ validate (Create      *create,
   if (!check_text (params, "prompt", error) || !check_text (params, "negative_prompt", error))
     return FALSE;
 
-  create->mode = get_string (params, "mode");
-  if (create->mode == NULL)
-    create->mode = "std";
-  else if (!is_one_of (create->mode, "std", "pro", NULL))
-    {
-      *error = g_strdup_printf ("mode must be \"std\" or \"pro\" (got \"%s\")", create->mode);
-      return FALSE;
-    }
+  if (!check_mode (create, error))
+    return FALSE;
 
   if (!check_duration (create, error))
     return FALSE;
@@ -604,7 +697,9 @@ validate (Create      *create,
   if (!check_voice_list (create, error))
     return FALSE;
 
-  if ((value = get_string (params, "image")) != NULL &&
+  /* The gateway reads motion control's character from input_urls: there,
+   * image is a name it does not know, and ignores. */
+  if ((value = get_string (params, "image")) != NULL && !gateway_motion &&
       !check_input_url (create, "image", value, FALSE, &create->image_path, error))
     return FALSE;
 
@@ -620,7 +715,17 @@ validate (Create      *create,
         return FALSE;
     }
 
-  if (model->motion)
+  if (gateway_motion)
+    {
+      if (!get_single_url (create, "input_urls", "the character image", &value, error) ||
+          !check_input_url (create, "input_urls[0]", value, FALSE, &create->image_path, error) ||
+          !get_single_url (create, "video_urls", "the motion video", &value, error) ||
+          !check_input_url (create, "video_urls[0]", value, TRUE, &create->motion_path, error))
+        return FALSE;
+
+      create->motion_field = "video_urls[0]";
+    }
+  else if (model->motion)
     {
       if (!json_object_has_member (params, "image"))
         {
@@ -637,6 +742,11 @@ validate (Create      *create,
       if (!check_input_url (create, "motion_video", value, TRUE, &create->motion_path, error))
         return FALSE;
 
+      create->motion_field = "motion_video";
+    }
+
+  if (model->motion)
+    {
       create->orientation = get_string (params, "character_orientation");
       if (create->orientation == NULL)
         create->orientation = "video";
@@ -699,7 +809,7 @@ check_motion_video (Create      *create,
 
   if (create->motion_error != NULL || !create->motion_info.has_video)
     {
-      *error = g_strdup_printf ("motion_video could not be read as a video%s%s",
+      *error = g_strdup_printf ("%s could not be read as a video%s%s", create->motion_field,
                                 create->motion_error ? ": " : "",
                                 create->motion_error ? create->motion_error : "");
       return FALSE;
@@ -707,7 +817,8 @@ check_motion_video (Create      *create,
 
   if (length < MOTION_MIN_S - MOTION_SLACK_S || length > MOTION_MAX_S + MOTION_SLACK_S)
     {
-      *error = g_strdup_printf ("motion_video must be 3 to 30 seconds long (it is %.1f s)", length);
+      *error = g_strdup_printf ("%s must be 3 to 30 seconds long (it is %.1f s)",
+                                create->motion_field, length);
       return FALSE;
     }
 
@@ -727,7 +838,7 @@ fill_render_spec (ClapSimServer     *self,
                   ClapSimRenderSpec *spec)
 {
   const char *aspect = create->aspect_ratio;
-  gboolean pro = g_str_equal (create->mode, "pro");
+  gboolean pro = is_one_of (create->mode, "pro", "1080p", NULL);
   guint long_side;
   guint short_side;
   g_autofree char *text = NULL;
@@ -819,7 +930,12 @@ task_try_finish (ClapSimTask *task)
   if (!task->render_done || !task->processing_elapsed || task->state != CLAP_SIM_STATE_PROCESSING)
     return;
 
-  task->state = task->fail_msg != NULL ? CLAP_SIM_STATE_FAILED : CLAP_SIM_STATE_COMPLETED;
+  if (task->keywords.cancel)
+    task->state = CLAP_SIM_STATE_CANCELLED;
+  else if (task->fail_msg != NULL)
+    task->state = CLAP_SIM_STATE_FAILED;
+  else
+    task->state = CLAP_SIM_STATE_COMPLETED;
   task->complete_time = g_get_real_time () / 1000;
   task->complete_mono = g_get_monotonic_time ();
 
@@ -891,8 +1007,8 @@ task_start_render (ClapSimTask *task)
 {
   ClapSimServer *self = task->server;
   g_autoptr(GTask) gtask = NULL;
-  g_autofree char *video_name = g_strdup_printf ("%s.mp4", task->id);
-  g_autofree char *thumbnail_name = g_strdup_printf ("%s.jpg", task->id);
+  g_autofree char *video_name = g_strdup_printf ("%s.mp4", task->key);
+  g_autofree char *thumbnail_name = g_strdup_printf ("%s.jpg", task->key);
   RenderJob *job = g_new0 (RenderJob, 1);
 
   if (self->result_file != NULL)
@@ -903,7 +1019,7 @@ task_start_render (ClapSimTask *task)
 
   g_weak_ref_init (&job->server, self);
   job->server_unowned = self;
-  job->task_id = g_strdup (task->id);
+  job->task_id = g_strdup (task->key);
   _clap_sim_render_spec_copy (&task->spec, &job->spec);
   job->thumbnail_path = g_strdup (task->thumbnail_path);
   if (self->result_file == NULL)
@@ -946,7 +1062,13 @@ task_start_processing_cb (gpointer data)
   task->timer = _clap_sim_server_add_timeout (self, MIN (processing_ms, G_MAXUINT),
                                               task_processing_elapsed_cb, task, NULL);
 
-  if (task->keywords.fail)
+  if (task->keywords.cancel)
+    {
+      /* Ended by the service: nothing is rendered, nothing is billed. */
+      task_fail (task, "CANCELLED", "Task cancelled");
+      task->render_done = TRUE;
+    }
+  else if (task->keywords.fail)
     {
       task_fail (task, task->keywords.fail_msg ? "TASK_FAILED" : "CONTENT_POLICY",
                  task->keywords.fail_msg ? task->keywords.fail_msg : "Content policy violation");
@@ -969,11 +1091,21 @@ task_new (ClapSimServer *self,
 
   do
     {
-      g_free (task->id);
-      task->id = _clap_sim_server_random_id ("cl", 24);
+      g_free (task->key);
+      task->key = _clap_sim_dialect_new_task_id (self->dialect);
     }
-  while (g_hash_table_contains (self->tasks, task->id));
+  while (g_hash_table_contains (self->tasks, task->key) ||
+         g_hash_table_contains (self->task_ids, task->key));
 
+  /* [sim:same-id]: the service hands out the id it gave last, as if its
+   * id generator had repeated itself. The task is still its own, with its
+   * own key and result URL; queries of the id now answer for it. */
+  if (create->keywords.same_id && self->last_id != NULL)
+    task->id = g_strdup (self->last_id);
+  else
+    task->id = g_strdup (task->key);
+
+  task->ordinal = ++self->n_created;
   task->server = self;
   task->model = g_strdup (create->model->name);
   task->params = json_object_ref (create->params);
@@ -986,7 +1118,10 @@ task_new (ClapSimServer *self,
 
   task->timer = _clap_sim_server_add_timeout (self, self->pending_ms,
                                               task_start_processing_cb, task, NULL);
-  g_hash_table_insert (self->tasks, task->id, task);
+  g_hash_table_insert (self->tasks, task->key, task);
+  g_hash_table_replace (self->task_ids, task->id, task);
+  g_free (self->last_id);
+  self->last_id = g_strdup (task->id);
 
   return task;
 }
@@ -997,25 +1132,18 @@ finish_create (ClapSimServer     *self,
                Create            *create,
                ClapSimHeld       *held)
 {
-  g_autoptr(JsonObject) data = json_object_new ();
-  g_autofree char *model = NULL;
   ClapSimTask *task;
   g_autofree char *error = NULL;
 
   if (!check_motion_video (create, &error))
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "%s", error);
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST, "%s", error);
       _clap_sim_fault_finish (self, msg, CLAP_SIM_FAULT_NONE, held);
       return;
     }
 
   task = task_new (self, create);
-  model = g_strconcat ("kling-video/", task->model, NULL);
-
-  json_object_set_string_member (data, "taskId", task->id);
-  json_object_set_string_member (data, "state", _clap_sim_state_to_string (task->state));
-  json_object_set_string_member (data, "model", model);
-  _clap_sim_respond_success (msg, data);
+  _clap_sim_dialect_respond_created (self, msg, task);
 
   _clap_sim_fault_finish (self, msg, create->fault, held);
 }
@@ -1046,6 +1174,11 @@ probe_thread (GTask        *gtask,
                                                      &error);
       if (!create->motion_probed)
         create->motion_error = g_strdup (error->message);
+      else
+        /* What plays, not what the header claims: the longer of the two. */
+        create->motion_info.duration_s = MAX (create->motion_info.duration_s,
+                                              _clap_sim_measure_stream (create->motion_path,
+                                                                        cancellable));
     }
 
   if (create->image_path != NULL)
@@ -1088,20 +1221,22 @@ handle_create (ClapSimServer     *self,
 
   if (!(create->params = _clap_sim_parse_json_object (msg)))
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Request body must be a JSON object");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST,
+                                      "Request body must be a JSON object");
       return;
     }
 
   if (!validate (create, &error))
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "%s", error);
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST, "%s", error);
       return;
     }
 
   /* The price is known once the request is valid; only then the balance. */
   if (g_str_equal (key, CLAP_SIM_KEY_NO_BALANCE))
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_PAYMENT_REQUIRED, "Insufficient balance");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_PAYMENT_REQUIRED,
+                                      "Insufficient balance");
       return;
     }
 
@@ -1142,7 +1277,6 @@ handle_query (ClapSimServer     *self,
               GHashTable        *query)
 {
   g_autoptr(JsonObject) data = NULL;
-  g_autofree char *model = NULL;
   const char *task_id = query != NULL ? g_hash_table_lookup (query, "task_id") : NULL;
   ClapSimFault fault;
   ClapSimTask *task;
@@ -1155,13 +1289,13 @@ handle_query (ClapSimServer     *self,
 
   if (task_id == NULL || *task_id == '\0')
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "task_id is required");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_BAD_REQUEST, "task_id is required");
       return;
     }
 
-  if ((task = _clap_sim_server_lookup_task (self, task_id)) == NULL)
+  if ((task = _clap_sim_server_lookup_task_id (self, task_id)) == NULL)
     {
-      _clap_sim_respond_error (msg, SOUP_STATUS_NOT_FOUND, "Task not found");
+      _clap_sim_server_respond_error (self, msg, SOUP_STATUS_NOT_FOUND, "Task not found");
       return;
     }
 
@@ -1174,30 +1308,8 @@ handle_query (ClapSimServer     *self,
         return;
     }
 
-  model = g_strconcat ("kling-video/", task->model, NULL);
-
-  data = json_object_new ();
-  json_object_set_string_member (data, "taskId", task->id);
-  json_object_set_string_member (data, "state", _clap_sim_state_to_string (task->state));
-  json_object_set_string_member (data, "model", model);
-  json_object_set_int_member (data, "createTime", task->create_time);
-
-  if (task->state == CLAP_SIM_STATE_COMPLETED || task->state == CLAP_SIM_STATE_FAILED)
-    json_object_set_int_member (data, "completeTime", task->complete_time);
-
-  if (task->state == CLAP_SIM_STATE_COMPLETED)
-    {
-      g_autofree char *url = g_strdup_printf ("%s/results/%s.mp4", self->base_url, task->id);
-      JsonArray *urls = json_array_new ();
-
-      json_array_add_string_element (urls, url);
-      json_object_set_array_member (data, "resultUrls", urls);
-    }
-
-  if (task->state == CLAP_SIM_STATE_FAILED)
-    json_object_set_string_member (data, "failMsg", task->fail_msg);
-
-  _clap_sim_respond_success (msg, data);
+  data = _clap_sim_dialect_query_data (self, task);
+  _clap_sim_server_respond_success (self, msg, data);
   _clap_sim_fault_finish (self, msg, fault, NULL);
 }
 
@@ -1213,11 +1325,11 @@ _clap_sim_generations_handler (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
 
   if (!g_str_equal (path, "/api/v1/video/generations"))
-    _clap_sim_respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+    _clap_sim_server_respond_error (self, msg, SOUP_STATUS_NOT_FOUND, "Not found");
   else if (method == SOUP_METHOD_POST)
     handle_create (self, msg);
   else if (method == SOUP_METHOD_GET)
     handle_query (self, msg, query);
   else
-    _clap_sim_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use POST or GET");
+    _clap_sim_server_respond_error (self, msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use POST or GET");
 }

@@ -293,3 +293,98 @@ _clap_sim_probe_media (const char        *path,
 
   return TRUE;
 }
+
+typedef struct {
+  GstElement   *pipeline;
+  GMutex        lock;
+  GstClockTime  end;
+} Measure;
+
+static GstPadProbeReturn
+measure_buffer_cb (GstPad          *pad,
+                   GstPadProbeInfo *info,
+                   gpointer         data)
+{
+  Measure *measure = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime time = GST_BUFFER_PTS (buffer);
+
+  if (!GST_CLOCK_TIME_IS_VALID (time))
+    time = GST_BUFFER_DTS (buffer);
+  if (!GST_CLOCK_TIME_IS_VALID (time))
+    return GST_PAD_PROBE_OK;
+
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    time += GST_BUFFER_DURATION (buffer);
+
+  g_mutex_lock (&measure->lock);
+  if (!GST_CLOCK_TIME_IS_VALID (measure->end) || time > measure->end)
+    measure->end = time;
+  g_mutex_unlock (&measure->lock);
+
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+measure_pad_added_cb (GstElement *demux,
+                      GstPad     *pad,
+                      gpointer    data)
+{
+  Measure *measure = data;
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  g_autoptr(GstPad) sink_pad = NULL;
+
+  if (sink == NULL)
+    return;
+
+  g_object_set (sink, "sync", FALSE, NULL);
+  gst_bin_add (GST_BIN (measure->pipeline), sink);
+  gst_element_sync_state_with_parent (sink);
+
+  sink_pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, measure_buffer_cb, measure, NULL);
+  gst_pad_link (pad, sink_pad);
+}
+
+/* How long an MP4 or MOV plays, from the samples the demuxer hands out
+ * (nothing is decoded). GstDiscoverer reports the container header's
+ * duration, which a file can set to anything: a motion video whose
+ * header claims 5 s but plays 40 s would pass. The provider measures
+ * what plays, and so does the simulator. Returns 0 when the file cannot
+ * be demuxed. Blocks: worker threads only. */
+double
+_clap_sim_measure_stream (const char   *path,
+                          GCancellable *cancellable)
+{
+  g_autoptr(GstElement) pipeline = gst_pipeline_new (NULL);
+  GstElement *source = gst_element_factory_make ("filesrc", NULL);
+  GstElement *demux = gst_element_factory_make ("qtdemux", NULL);
+  Measure measure = { pipeline, { 0 }, GST_CLOCK_TIME_NONE };
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (source == NULL || demux == NULL)
+    {
+      g_clear_object (&source);
+      g_clear_object (&demux);
+      return 0.0;
+    }
+
+  g_mutex_init (&measure.lock);
+  g_object_set (source, "location", path, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), source, demux, NULL);
+  gst_element_link (source, demux);
+  g_signal_connect (demux, "pad-added", G_CALLBACK (measure_pad_added_cb), &measure);
+
+  ok = run_pipeline (pipeline, cancellable, &error);
+  g_mutex_clear (&measure.lock);
+
+  if (!ok || !GST_CLOCK_TIME_IS_VALID (measure.end))
+    {
+      g_debug ("Cannot measure %s: %s", path, error != NULL ? error->message : "no samples");
+      return 0.0;
+    }
+
+  return (double)measure.end / GST_SECOND;
+}
+

@@ -25,6 +25,7 @@ typedef enum {
   CLAP_SIM_STATE_PROCESSING,
   CLAP_SIM_STATE_COMPLETED,
   CLAP_SIM_STATE_FAILED,
+  CLAP_SIM_STATE_CANCELLED,
 } ClapSimState;
 
 /* What a render draws; plain data so that a worker thread can own a copy. */
@@ -55,6 +56,11 @@ typedef struct {
   guint         query_count;
   guint         download_status;
   gboolean      slow_render;
+  char         *echo_model;   /* the model answers name instead of the real one */
+  gboolean      no_link;      /* completed, with no result URL in any field */
+  char         *state_word;   /* the state answered while processing */
+  gboolean      same_id;      /* created with the previous task's id */
+  gboolean      cancel;       /* ends cancelled */
 } ClapSimKeywords;
 
 typedef struct {
@@ -79,7 +85,13 @@ typedef struct _ClapSimHeld ClapSimHeld;
 
 typedef struct {
   ClapSimServer     *server;
+  /* The id answered to clients; two tasks share one after [sim:same-id]. */
   char              *id;
+  /* Unique: the key of the tasks table, its renders and result URLs. */
+  char              *key;
+  /* 1 for the first task created, 2 for the next…: which of its
+   * dialect's shapes the task is answered in. */
+  guint              ordinal;
   char              *model;
   JsonObject        *params;
   char              *callback_url;
@@ -123,7 +135,12 @@ struct _ClapSimServer
   char          *temp_dir;
   guint8         secret[32];
 
-  GHashTable    *tasks;        /* id → ClapSimTask */
+  ClapSimDialect dialect;
+
+  GHashTable    *tasks;        /* key → ClapSimTask */
+  GHashTable    *task_ids;     /* id → the newest ClapSimTask answering to it */
+  guint          n_created;
+  char          *last_id;      /* the id of the task created last */
   GHashTable    *files;        /* id → ClapSimFile */
   GHashTable    *uploads;      /* token → ClapSimUploadSlot */
   GQueue         faults[CLAP_SIM_N_ENDPOINTS];
@@ -209,9 +226,40 @@ void          _clap_sim_generations_handler   (SoupServer         *server,
                                                GHashTable         *query,
                                                gpointer            user_data);
 ClapSimTask  *_clap_sim_server_lookup_task    (ClapSimServer      *self,
+                                               const char         *key);
+ClapSimTask  *_clap_sim_server_lookup_task_id (ClapSimServer      *self,
                                                const char         *id);
 void          _clap_sim_task_free             (ClapSimTask        *task);
 const char   *_clap_sim_state_to_string       (ClapSimState        state);
+
+/* clap-sim-dialect.c */
+const char   *_clap_sim_dialect_to_name       (ClapSimDialect      dialect);
+gboolean      _clap_sim_dialect_from_name     (const char         *name,
+                                               ClapSimDialect     *dialect);
+char         *_clap_sim_dialect_new_task_id   (ClapSimDialect      dialect);
+void          _clap_sim_server_respond        (ClapSimServer      *self,
+                                               SoupServerMessage  *msg,
+                                               guint               status,
+                                               int                 code,
+                                               const char         *text,
+                                               JsonNode           *data);
+void          _clap_sim_server_respond_error  (ClapSimServer      *self,
+                                               SoupServerMessage  *msg,
+                                               guint               status,
+                                               const char         *format,
+                                               ...) G_GNUC_PRINTF (4, 5);
+void          _clap_sim_server_respond_success (ClapSimServer     *self,
+                                               SoupServerMessage  *msg,
+                                               JsonObject         *data);
+void          _clap_sim_dialect_respond_created (ClapSimServer    *self,
+                                               SoupServerMessage  *msg,
+                                               ClapSimTask        *task);
+JsonObject   *_clap_sim_dialect_query_data    (ClapSimServer      *self,
+                                               ClapSimTask        *task);
+GBytes       *_clap_sim_dialect_callback_body (ClapSimServer      *self,
+                                               ClapSimTask        *task);
+char         *_clap_sim_task_result_url       (ClapSimServer      *self,
+                                               ClapSimTask        *task);
 
 /* clap-sim-files.c */
 void          _clap_sim_files_handler         (SoupServer         *server,
@@ -262,6 +310,8 @@ gboolean      _clap_sim_render_thumbnail      (const ClapSimRenderSpec  *spec,
 gboolean      _clap_sim_probe_media           (const char               *path,
                                                ClapSimMediaInfo         *info,
                                                GError                  **error);
+double        _clap_sim_measure_stream        (const char               *path,
+                                               GCancellable             *cancellable);
 void          _clap_sim_render_spec_copy      (const ClapSimRenderSpec  *src,
                                                ClapSimRenderSpec        *dest);
 void          _clap_sim_render_spec_clear     (ClapSimRenderSpec        *spec);

@@ -31,6 +31,7 @@ enum {
   PROP_UPLOAD_URL_TTL_MS,
   PROP_TIME_SCALE,
   PROP_ACCEPTED_KEY,
+  PROP_DIALECT,
   N_PROPS
 };
 
@@ -84,6 +85,8 @@ clap_sim_server_dispose (GObject *object)
       g_clear_object (&self->soup);
     }
 
+  /* task_ids points into the tasks: it goes first. */
+  g_clear_pointer (&self->task_ids, g_hash_table_unref);
   g_clear_pointer (&self->tasks, g_hash_table_unref);
   g_clear_object (&self->callback_session);
 
@@ -122,6 +125,7 @@ clap_sim_server_finalize (GObject *object)
   g_clear_pointer (&self->result_file, g_free);
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->accepted_key, g_free);
+  g_clear_pointer (&self->last_id, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->cancellable);
   g_mutex_clear (&self->workers_lock);
@@ -178,6 +182,10 @@ clap_sim_server_get_property (GObject    *object,
 
     case PROP_ACCEPTED_KEY:
       g_value_set_string (value, self->accepted_key);
+      break;
+
+    case PROP_DIALECT:
+      g_value_set_enum (value, self->dialect);
       break;
 
     default:
@@ -272,6 +280,10 @@ clap_sim_server_set_property (GObject      *object,
 
     case PROP_ACCEPTED_KEY:
       set_string (self, &self->accepted_key, value, pspec);
+      break;
+
+    case PROP_DIALECT:
+      clap_sim_server_set_dialect (self, g_value_get_enum (value));
       break;
 
     default:
@@ -376,6 +388,20 @@ clap_sim_server_class_init (ClapSimServerClass *klass)
   properties[PROP_ACCEPTED_KEY] =
     g_param_spec_string ("accepted-key", NULL, NULL, NULL, flags);
 
+  /**
+   * ClapSimServer:dialect:
+   *
+   * The shape of the answers to creates, queries and callbacks, and the
+   * request rules of motion control (see #ClapSimDialect). It applies to
+   * every answer from the moment it is set, tasks made before included.
+   * A new server takes `CLAPBOARD_SIM_DIALECT` from the environment when
+   * it is set (so that `clapboard --demo` can speak any of them), else
+   * %CLAP_SIM_DIALECT_SEED.
+   */
+  properties[PROP_DIALECT] =
+    g_param_spec_enum ("dialect", NULL, NULL, CLAP_TYPE_SIM_DIALECT, CLAP_SIM_DIALECT_SEED,
+                       flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -469,6 +495,51 @@ sim_faults_handler (SoupServer        *server,
   _clap_sim_respond_success (msg, data);
 }
 
+/* `GET /sim/dialect` tells the dialect; `POST /sim/dialect` with
+ * {"dialect": "gateway"} switches it while the simulator runs. */
+static void
+sim_dialect_handler (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  ClapSimServer *self = user_data;
+  g_autoptr(JsonObject) data = NULL;
+  const char *method = soup_server_message_get_method (msg);
+
+  if (method == SOUP_METHOD_POST)
+    {
+      g_autoptr(JsonObject) body = _clap_sim_parse_json_object (msg);
+      JsonNode *node = body != NULL ? json_object_get_member (body, "dialect") : NULL;
+      const char *name = NULL;
+      ClapSimDialect dialect;
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_STRING)
+        name = json_node_get_string (node);
+
+      if (name == NULL || !_clap_sim_dialect_from_name (name, &dialect))
+        {
+          _clap_sim_respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+                                   "Unknown dialect: %s (use seed, gateway or kling-native)",
+                                   name != NULL ? name : "(none)");
+          return;
+        }
+
+      clap_sim_server_set_dialect (self, dialect);
+    }
+  else if (method != SOUP_METHOD_GET)
+    {
+      _clap_sim_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use GET or POST");
+      return;
+    }
+
+  data = json_object_new ();
+  json_object_set_string_member (data, "dialect", _clap_sim_dialect_to_name (self->dialect));
+  _clap_sim_respond_success (msg, data);
+}
+
 static void
 sim_stats_handler (SoupServer        *server,
                    SoupServerMessage *msg,
@@ -485,7 +556,7 @@ sim_stats_handler (SoupServer        *server,
   _clap_sim_respond_success (msg, data);
 }
 
-/* Orders tasks by creation time, then id, so a listing reads the same twice. */
+/* Orders tasks as they were created, so a listing reads the same twice. */
 static gint
 compare_tasks (gconstpointer a,
                gconstpointer b)
@@ -493,9 +564,7 @@ compare_tasks (gconstpointer a,
   const ClapSimTask *ta = *(const ClapSimTask **)a;
   const ClapSimTask *tb = *(const ClapSimTask **)b;
 
-  if (ta->create_time != tb->create_time)
-    return ta->create_time < tb->create_time ? -1 : 1;
-  return strcmp (ta->id, tb->id);
+  return ta->ordinal < tb->ordinal ? -1 : ta->ordinal > tb->ordinal;
 }
 
 /* `GET /sim/tasks`: every task this simulator created, so that a test can
@@ -545,6 +614,16 @@ sim_tasks_handler (SoupServer        *server,
       else
         json_object_set_null_member (item, "prompt");
       json_object_set_int_member (item, "createTime", task->create_time);
+      if (task->complete_time != 0)
+        json_object_set_int_member (item, "completeTime", task->complete_time);
+      /* The truth, whatever the answers say ([sim:no-link], [sim:same-id]):
+       * where the task's own video is. */
+      if (task->state == CLAP_SIM_STATE_COMPLETED)
+        {
+          g_autofree char *url = _clap_sim_task_result_url (self, task);
+
+          json_object_set_string_member (item, "resultUrl", url);
+        }
       json_array_add_object_element (tasks, item);
     }
 
@@ -569,10 +648,18 @@ clap_sim_server_init (ClapSimServer *self)
   self->upload_url_ttl_ms = 600000;
   self->time_scale = 1.0;
 
+  /* So that a simulator made elsewhere (clapboard --demo, a UI test) can
+   * be made to speak another dialect without a line of code. */
+  if (g_getenv ("CLAPBOARD_SIM_DIALECT") != NULL &&
+      !_clap_sim_dialect_from_name (g_getenv ("CLAPBOARD_SIM_DIALECT"), &self->dialect))
+    g_warning ("CLAPBOARD_SIM_DIALECT=%s is not a dialect (seed, gateway, kling-native)",
+               g_getenv ("CLAPBOARD_SIM_DIALECT"));
+
   self->context = g_main_context_ref_thread_default ();
   self->cancellable = g_cancellable_new ();
   self->tasks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify)_clap_sim_task_free);
+  self->task_ids = g_hash_table_new (g_str_hash, g_str_equal);
   self->files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify)_clap_sim_file_free);
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
@@ -603,6 +690,7 @@ clap_sim_server_init (ClapSimServer *self)
   soup_server_add_handler (self->soup, "/results", _clap_sim_results_handler, self, NULL);
   soup_server_add_handler (self->soup, "/sim/faults", sim_faults_handler, self, NULL);
   soup_server_add_handler (self->soup, "/sim/stats", sim_stats_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/sim/dialect", sim_dialect_handler, self, NULL);
   soup_server_add_handler (self->soup, "/sim/tasks", sim_tasks_handler, self, NULL);
 }
 
@@ -733,6 +821,42 @@ clap_sim_server_get_request_count (ClapSimServer   *self,
   return self->request_counts[endpoint];
 }
 
+/**
+ * clap_sim_server_get_dialect:
+ * @self: a #ClapSimServer
+ *
+ * Returns: the shape the simulator answers in
+ */
+ClapSimDialect
+clap_sim_server_get_dialect (ClapSimServer *self)
+{
+  g_return_val_if_fail (CLAP_IS_SIM_SERVER (self), CLAP_SIM_DIALECT_SEED);
+
+  return self->dialect;
+}
+
+/**
+ * clap_sim_server_set_dialect:
+ * @self: a #ClapSimServer
+ * @dialect: the shape to answer in
+ *
+ * Switches the dialect: every answer from now on, of old tasks and new,
+ * takes its shape; creates are validated by its rules.
+ */
+void
+clap_sim_server_set_dialect (ClapSimServer  *self,
+                             ClapSimDialect  dialect)
+{
+  g_return_if_fail (CLAP_IS_SIM_SERVER (self));
+  g_return_if_fail (dialect <= CLAP_SIM_DIALECT_KLING_NATIVE);
+
+  if (self->dialect == dialect)
+    return;
+
+  self->dialect = dialect;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIALECT]);
+}
+
 void
 _clap_sim_server_count_request (ClapSimServer   *self,
                                 ClapSimEndpoint  endpoint)
@@ -779,7 +903,7 @@ _clap_sim_server_check_auth (ClapSimServer      *self,
       g_str_equal (token, CLAP_SIM_KEY_UNAUTHORIZED) ||
       (self->accepted_key != NULL && !g_str_equal (token, self->accepted_key)))
     {
-      _clap_sim_respond_envelope (msg, SOUP_STATUS_UNAUTHORIZED, 401, "Invalid API key", NULL);
+      _clap_sim_server_respond (self, msg, SOUP_STATUS_UNAUTHORIZED, 401, "Invalid API key", NULL);
       return FALSE;
     }
 

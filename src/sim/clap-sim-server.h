@@ -73,6 +73,34 @@ typedef enum {
   CLAP_SIM_FAULT_CREATED_THEN_DROP,
 } ClapSimFault;
 
+/**
+ * ClapSimDialect:
+ * @CLAP_SIM_DIALECT_SEED: the provider's kling-video page, as CONTRACT.md
+ *   writes it: `taskId`, `state`, `resultUrls`, `failMsg`, times in ms
+ * @CLAP_SIM_DIALECT_GATEWAY: the provider's gateway as its production
+ *   clients read it: `task_id` / numeric `id`, `status`
+ *   (`queued`/`running`/`succeeded`…), `videos` or `video_url`, `error` or
+ *   `fail_reason`, times in seconds or ISO 8601, `code` as the string
+ *   "200"; motion control wants `input_urls`, `video_urls` and `mode`
+ *   `720p`/`1080p`
+ * @CLAP_SIM_DIALECT_KLING_NATIVE: Kling's own task fields passed through the
+ *   provider's envelope: `task_id`, `task_status`
+ *   (`submitted`/`processing`/`succeed`/`failed`), `task_status_msg`,
+ *   `task_result.videos[].url` or `resultJson`, times in ms or numeric
+ *   strings
+ *
+ * The shapes the simulator answers creates, queries and callbacks in,
+ * each made only of the variants CONTRACT.md's "Dialects seen in the
+ * wild" lists. Nicks ("seed", "gateway", "kling-native") are the names of
+ * `clapboard-sim --dialect`, `POST /sim/dialect` and
+ * `CLAPBOARD_SIM_DIALECT`.
+ */
+typedef enum {
+  CLAP_SIM_DIALECT_SEED,
+  CLAP_SIM_DIALECT_GATEWAY,
+  CLAP_SIM_DIALECT_KLING_NATIVE,
+} ClapSimDialect;
+
 G_END_DECLS
 
 #include "clap-sim-enums.h"
@@ -94,5 +122,8 @@ void           clap_sim_server_inject_fault      (ClapSimServer   *self,
                                                   guint            count);
 guint          clap_sim_server_get_request_count (ClapSimServer   *self,
                                                   ClapSimEndpoint  endpoint);
+ClapSimDialect clap_sim_server_get_dialect       (ClapSimServer   *self);
+void           clap_sim_server_set_dialect       (ClapSimServer   *self,
+                                                  ClapSimDialect   dialect);
 
 G_END_DECLS

@@ -17,6 +17,19 @@ static const char keywords_help[] =
   "  [sim:query=FAULT*N]      the take's first N queries answer FAULT\n"
   "  [sim:download=http-403]  the result URL has expired (http-404: it is gone)\n"
   "  [sim:slow-render]        the take stays processing three times longer\n"
+  "  [sim:echo-model=NAME]    answers name model NAME, not the one asked for\n"
+  "  [sim:no-link]            the take completes with no result URL in any field\n"
+  "  [sim:state=WORD]         while processing, the state reads WORD\n"
+  "  [sim:same-id]            the create answers the previous task's id\n"
+  "  [sim:cancel]             the take ends cancelled\n"
+  "\n"
+  "Dialects (--dialect, or POST {\"dialect\":NAME} to URL/sim/dialect):\n"
+  "  seed          the contract: taskId, state, resultUrls, failMsg, times in ms\n"
+  "  gateway       task_id / numeric id, status, videos or video_url, error or\n"
+  "                fail_reason, times in s or ISO 8601, code \"200\"; motion control\n"
+  "                wants input_urls, video_urls and mode 720p/1080p\n"
+  "  kling-native  task_id, task_status, task_status_msg, task_result.videos or\n"
+  "                resultJson, times in ms or numeric strings\n"
   "\n"
   "Keys: any non-empty Bearer key works unless --key is given;\n"
   "sim-unauthorized answers 401, sim-no-balance answers 402 to a create.\n"
@@ -77,6 +90,8 @@ main (int   argc,
   g_autofree char *result_file = NULL;
   g_autofree char *data_dir = NULL;
   g_autofree char *key = NULL;
+  g_autofree char *dialect_name = NULL;
+  ClapSimDialect dialect;
   int port = 0, pending_ms, processing_ms, slow_ms, result_ttl_ms, upload_url_ttl_ms;
   gboolean full_resolution = FALSE;
   double time_scale;
@@ -92,6 +107,8 @@ main (int   argc,
     { "upload-url-ttl-ms", 0, 0, G_OPTION_ARG_INT, &upload_url_ttl_ms, "Upload URLs expire after this", "MS" },
     { "time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &time_scale, "Multiplies the callback retry schedule", "X" },
     { "key", 0, 0, G_OPTION_ARG_STRING, &key, "The only API key accepted", "KEY" },
+    { "dialect", 0, 0, G_OPTION_ARG_STRING, &dialect_name,
+      "Answer as seed (default), gateway or kling-native", "NAME" },
     { NULL }
   };
 
@@ -116,6 +133,22 @@ main (int   argc,
     {
       g_printerr ("clapboard-sim: a value is negative or out of range\n");
       return 2;
+    }
+
+  if (dialect_name != NULL)
+    {
+      g_autoptr(GEnumClass) klass = g_type_class_ref (CLAP_TYPE_SIM_DIALECT);
+      GEnumValue *value = g_enum_get_value_by_nick (klass, dialect_name);
+
+      if (value == NULL)
+        {
+          g_printerr ("clapboard-sim: unknown dialect \"%s\": use seed, gateway or kling-native\n",
+                      dialect_name);
+          return 2;
+        }
+
+      dialect = value->value;
+      g_object_set (server, "dialect", dialect, NULL);
     }
 
   g_object_set (server,

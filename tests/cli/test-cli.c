@@ -492,6 +492,94 @@ test_usage (void)
   assert_contains (d.err, "--wait");
 }
 
+/* A person's own catalogue corrects the built-in one without a rebuild;
+ * one that cannot be used is named, entry and all, and changes nothing. */
+static void
+test_catalog_override (void)
+{
+  g_autofree char *good = g_build_filename (tmp_dir, "catalog-good.json", NULL);
+  g_autofree char *bad = g_build_filename (tmp_dir, "catalog-bad.json", NULL);
+  const char *good_env[] = { "CLAPBOARD_CATALOG", good, NULL };
+  const char *bad_env[] = { "CLAPBOARD_CATALOG", bad, NULL };
+  const char *args[] = { "cost", "--model", "kling-v3", "--duration", "10", NULL };
+  g_auto(Run) builtin = { 0 }, corrected = { 0 }, refused = { 0 };
+
+  g_assert_true (g_file_set_contents (good,
+    "{\"models\": [{\"id\": \"kling-v3\", \"prices\": ["
+    "{\"mode\": \"std\", \"usd_per_second\": 0.07},"
+    "{\"mode\": \"std\", \"sound\": true, \"usd_per_second\": 0.1},"
+    "{\"mode\": \"pro\", \"usd_per_second\": 0.09},"
+    "{\"mode\": \"pro\", \"sound\": true, \"usd_per_second\": 0.13}]}]}", -1, NULL));
+  g_assert_true (g_file_set_contents (bad,
+    "{\"models\": [{\"id\": \"kling-v3\", \"options\": [{\"name\": \"mode\", \"wire\": 5}]}]}",
+    -1, NULL));
+
+  run_cli_full (&builtin, NULL, NULL, NULL, args);
+  g_assert_cmpint (builtin.status, ==, 0);
+  g_assert_cmpstr (builtin.out, ==, "$0.6330\n");
+
+  run_cli_full (&corrected, NULL, NULL, good_env, args);
+  g_assert_cmpint (corrected.status, ==, 0);
+  g_assert_cmpstr (corrected.out, ==, "$0.7000\n");
+  g_assert_null (strstr (corrected.err, "warning"));
+
+  run_cli_full (&refused, NULL, NULL, bad_env, args);
+  g_assert_cmpint (refused.status, ==, 0);
+  g_assert_cmpstr (refused.out, ==, "$0.6330\n");
+  assert_contains (refused.err, "warning");
+  assert_contains (refused.err, "catalog-bad.json");
+  assert_contains (refused.err, "options[“mode”].wire");
+}
+
+/* A link the provider could not fetch is refused before anything is spent. */
+static void
+test_private_links (void)
+{
+  g_auto(Run) loopback = { 0 }, lan = { 0 }, public = { 0 };
+
+  /* The real service cannot reach this computer's or a home network's links. */
+  run_cli (&lan, NULL, "--base-url", "https://apimodels.app", "cost", "--image",
+           "https://192.168.1.20/cat.png");
+  g_assert_cmpint (lan.status, ==, 3);
+  assert_contains (lan.err, "192.168.1.20");
+  assert_contains (lan.err, "private or local");
+
+  run_cli (&loopback, NULL, "--base-url", "https://apimodels.app", "cost", "--image",
+           "https://localhost/cat.png");
+  g_assert_cmpint (loopback.status, ==, 3);
+
+  run_cli (&public, NULL, "--base-url", "https://apimodels.app", "cost", "--image",
+           "https://example.com/cat.png");
+  g_assert_cmpint (public.status, ==, 0);
+}
+
+/* Negative seconds are a typo, named as typed: not "4294967295", and not
+ * silently ignored. Nothing is sent. */
+static void
+test_negative_seconds (void)
+{
+  g_auto(Run) duration = { 0 }, timeout = { 0 }, motion = { 0 };
+  gint64 creates = sim_count ("create");
+
+  run_cli (&duration, KEY, "generate", "--prompt", "x", "--duration", "-5");
+  g_assert_cmpint (duration.status, ==, 2);
+  assert_contains (duration.err, "“-5”");
+  g_assert_null (strstr (duration.err, "4294967295"));
+
+  run_cli (&timeout, KEY, "generate", "--prompt", "x", "--wait", "--timeout", "-5");
+  g_assert_cmpint (timeout.status, ==, 2);
+  assert_contains (timeout.err, "--timeout");
+  assert_contains (timeout.err, "“-5”");
+
+  run_cli (&motion, NULL, "cost", "--model", "kling-motion-control", "--motion-video",
+           "https://example.com/m.mp4", "--motion-seconds", "-3",
+           "--image", "https://example.com/c.png");
+  g_assert_cmpint (motion.status, ==, 2);
+  assert_contains (motion.err, "--motion-seconds");
+
+  g_assert_cmpint (sim_count ("create"), ==, creates);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -516,6 +604,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/key-never-printed", test_key_never_printed);
   g_test_add_func ("/cli/timeout-and-interrupt", test_timeout_and_interrupt);
   g_test_add_func ("/cli/usage", test_usage);
+  g_test_add_func ("/cli/usage/negative-seconds", test_negative_seconds);
+  g_test_add_func ("/cli/catalog-override", test_catalog_override);
+  g_test_add_func ("/cli/private-links", test_private_links);
   g_test_add_func ("/cli/list-and-resume", test_list_and_resume);
 
   status = g_test_run ();

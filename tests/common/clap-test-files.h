@@ -19,6 +19,33 @@ GBytes *clap_test_make_mp4   (const char  *brand,
                               guint32      height,
                               gboolean     mdat_first,
                               gboolean     version1);
+
+/* One track of clap_test_make_mp4_tracks(). */
+typedef struct {
+  const char *handler;          /* "vide", "soun", "tmcd"… */
+  guint32     width;            /* tkhd, pixels */
+  guint32     height;
+  guint32     timescale;        /* mdhd; 0 leaves the mdhd out */
+  guint32     header_duration;  /* tkhd and mdhd, in the track's own units */
+  gboolean    no_sample_table;  /* leaves out stbl and its stts */
+  guint32     sample_count;     /* stts: one run of sample_count × sample_delta */
+  guint32     sample_delta;
+  guint32     fragment_samples; /* samples of the track in each fragment's trun */
+  guint32     fragment_delta;   /* written per sample in the trun; 0: the defaults */
+  guint32     tfhd_delta;       /* tfhd's default sample duration; 0: none */
+  guint32     trex_delta;       /* trex's default sample duration */
+} ClapTestTrack;
+
+GBytes *clap_test_make_mp4_tracks (guint32              movie_timescale,
+                                   guint32              movie_duration,
+                                   const ClapTestTrack *tracks,
+                                   guint                n_tracks,
+                                   guint                n_fragments);
+char   *clap_test_make_lying_mp4  (const char          *dir,
+                                   const char          *name,
+                                   double               real_seconds,
+                                   double               claimed_seconds);
+
 char   *clap_test_write      (const char  *dir,
                               const char  *name,
                               GBytes      *bytes);

@@ -5,6 +5,7 @@
 
 #include "clap-envelope.h"
 #include "clap-task-info.h"
+#include "clap-untrusted.h"
 
 static JsonNode *
 parse (guint        status,
@@ -32,7 +33,7 @@ expect_error (guint        status,
 
   g_assert_null (data);
   g_assert_error (error, CLAP_CLIENT_ERROR, code);
-  g_test_message ("%u %s → %s", status, body ? body : "(none)", error->message);
+  g_test_message ("%u %.200s → %.300s", status, body ? body : "(none)", error->message);
   if (fragment != NULL && strstr (error->message, fragment) == NULL)
     g_error ("“%s” does not mention “%s”", error->message, fragment);
 }
@@ -154,6 +155,164 @@ test_detail_sanitized (void)
   g_assert_null (strchr (error->message, '\a'));
 }
 
+static JsonObject *
+expect_data (guint        status,
+             const char  *body,
+             JsonNode   **out_node)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *data = parse (status, "application/json", body, -1, &error);
+
+  g_test_message ("%u %.200s", status, body);
+  g_assert_no_error (error);
+  g_assert_nonnull (data);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (data));
+  *out_node = data;
+  return json_node_get_object (data);
+}
+
+/* The envelope's code as a string, and Kling's own success code 0, which
+ * the gateway passes through from that upstream. */
+static void
+test_code_string (void)
+{
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+  g_autoptr(JsonNode) c = NULL;
+  JsonObject *data;
+
+  data = expect_data (200, "{\"code\":\"200\",\"msg\":\"success\",\"data\":{\"taskId\":\"t1\"}}", &a);
+  g_assert_cmpstr (json_object_get_string_member (data, "taskId"), ==, "t1");
+
+  data = expect_data (200, "{\"code\":0,\"message\":\"SUCCEED\",\"request_id\":\"r\","
+                      "\"data\":{\"task_id\":\"t2\",\"task_status\":\"submitted\"}}", &b);
+  g_assert_cmpstr (json_object_get_string_member (data, "task_id"), ==, "t2");
+
+  data = expect_data (200, "{\"code\":\"0\",\"data\":{\"task_id\":\"t3\"}}", &c);
+  g_assert_cmpstr (json_object_get_string_member (data, "task_id"), ==, "t3");
+
+  /* failures keep their meaning, whatever the type of the code */
+  expect_error (200, "application/json", "{\"code\":\"401\",\"msg\":\"bad key\"}",
+                CLAP_CLIENT_ERROR_UNAUTHORIZED, "bad key");
+  expect_error (200, "application/json", "{\"code\":1303,\"message\":\"too many at once\"}",
+                CLAP_CLIENT_ERROR_RATE_LIMITED, "too many at once");
+  expect_error (200, "application/json", "{\"code\":\"abc\",\"data\":{\"taskId\":\"t\"}}",
+                CLAP_CLIENT_ERROR_PROTOCOL, "status code");
+}
+
+/* A 2xx answer with no code and no data whose root reads as a task is the
+ * task itself: the gateway sometimes answers bare. */
+static void
+test_bare (void)
+{
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+  g_autoptr(JsonNode) c = NULL;
+  g_autoptr(JsonNode) d = NULL;
+  g_autoptr(JsonNode) e = NULL;
+  JsonObject *data;
+
+  data = expect_data (200, "{\"task_id\":\"t1\",\"status\":\"processing\"}", &a);
+  g_assert_cmpstr (json_object_get_string_member (data, "task_id"), ==, "t1");
+  g_assert_cmpstr (json_object_get_string_member (data, "status"), ==, "processing");
+
+  data = expect_data (201, "{\"id\":\"t2\",\"videos\":[]}", &b);
+  g_assert_cmpstr (json_object_get_string_member (data, "id"), ==, "t2");
+
+  /* a code but no data */
+  data = expect_data (200, "{\"code\":200,\"msg\":\"success\",\"taskId\":\"t3\",\"state\":\"pending\"}", &c);
+  g_assert_cmpstr (json_object_get_string_member (data, "taskId"), ==, "t3");
+
+  /* the id beside the data: both are read */
+  data = expect_data (200, "{\"code\":200,\"task_id\":\"t4\",\"data\":{\"status\":\"queued\"}}", &d);
+  g_assert_cmpstr (json_object_get_string_member (data, "task_id"), ==, "t4");
+  g_assert_cmpstr (json_object_get_string_member (data, "status"), ==, "queued");
+
+  /* an envelope's own status word is not the task's state */
+  data = expect_data (200, "{\"code\":200,\"status\":\"success\",\"msg\":\"ok\","
+                      "\"data\":{\"task_id\":\"t5\"}}", &e);
+  g_assert_false (json_object_has_member (data, "status"));
+  g_assert_false (json_object_has_member (data, "msg"));
+
+  /* what does not read as a task stays an error */
+  expect_error (200, "application/json", "{\"hello\":\"world\"}", CLAP_CLIENT_ERROR_PROTOCOL,
+                "status code");
+  expect_error (200, "application/json", "{\"error\":\"invalid key\"}", CLAP_CLIENT_ERROR_PROTOCOL,
+                NULL);
+  /* and an error status stays the error it says */
+  expect_error (401, "application/json", "{\"task_id\":\"t1\"}", CLAP_CLIENT_ERROR_UNAUTHORIZED,
+                NULL);
+  expect_error (500, "application/json", "{\"task_id\":\"t1\",\"status\":\"failed\"}",
+                CLAP_CLIENT_ERROR_SERVER, "500");
+}
+
+/* "[[[…" nested @depth deep around @inner. */
+static char *
+nested (guint       depth,
+        const char *open,
+        const char *inner,
+        const char *close)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append (s, open);
+  g_string_append (s, inner);
+  for (guint i = 0; i < depth; i++)
+    g_string_append (s, close);
+  return g_string_free (s, FALSE);
+}
+
+/* An answer nested 200,000 deep is refused before json-glib recurses into
+ * it (which crashed the CLI and the window), in the envelope, in a callback
+ * and in JSON held in a string. */
+static void
+test_deep (void)
+{
+  g_autofree char *deep_data = nested (200000, "{\"data\":", "{}", "}");
+  g_autofree char *deep_array = nested (200000, "[", "1", "]");
+  g_autofree char *deep_callback = g_strdup_printf ("{\"code\":200,\"data\":{\"taskId\":\"t\","
+                                                    "\"payload\":%s}}", deep_array);
+  g_autoptr(GString) deep_string = g_string_new ("{\"code\":200,\"data\":{\"taskId\":\"t\","
+                                                 "\"state\":\"completed\",\"resultJson\":\"");
+  g_autoptr(GString) big = g_string_new ("{\"code\":200,\"data\":{\"taskId\":\"t\",\"pad\":\"");
+  g_autoptr(GBytes) callback = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapTaskInfo) info = NULL;
+  g_autoptr(JsonNode) data = NULL;
+  g_autoptr(JsonNode) nested_node = NULL;
+  g_autoptr(ClapTaskInfo) nested_info = NULL;
+
+  expect_error (200, "application/json", deep_data, CLAP_CLIENT_ERROR_PROTOCOL, "deep");
+  expect_error (200, "application/json", deep_array, CLAP_CLIENT_ERROR_PROTOCOL, "deep");
+  expect_error (200, "application/json", deep_callback, CLAP_CLIENT_ERROR_PROTOCOL, "deep");
+
+  callback = g_bytes_new (deep_callback, strlen (deep_callback));
+  info = clap_task_info_parse_callback (callback, &error);
+  g_assert_null (info);
+  g_assert_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  /* nested JSON in a string: refused alone, the rest of the answer read */
+  for (guint i = 0; i < 200000; i++)
+    g_string_append (deep_string, "[");
+  g_string_append (deep_string, "\"}}");
+  nested_node = parse (200, "application/json", deep_string->str, -1, &error);
+  g_assert_no_error (error);
+  nested_info = clap_task_info_parse (nested_node, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (nested_info->state, ==, CLAP_TASK_STATE_COMPLETED);
+  g_assert_null (nested_info->result_urls);
+
+  /* the size cap comes first */
+  while (big->len <= CLAP_UNTRUSTED_MAX_ANSWER_BYTES)
+    g_string_append (big, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+  g_string_append (big, "\"}}");
+  data = parse (200, "application/json", big->str, -1, &error);
+  g_assert_null (data);
+  g_assert_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_TOO_LARGE);
+}
+
 static void
 test_transient (void)
 {
@@ -186,6 +345,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/core/envelope/http-status-wins", test_http_status_wins);
   g_test_add_func ("/core/envelope/malformed", test_malformed);
   g_test_add_func ("/core/envelope/detail-sanitized", test_detail_sanitized);
+  g_test_add_func ("/core/envelope/code-string", test_code_string);
+  g_test_add_func ("/core/envelope/bare", test_bare);
+  g_test_add_func ("/core/envelope/deep", test_deep);
   g_test_add_func ("/core/envelope/transient", test_transient);
 
   return g_test_run ();

@@ -201,6 +201,215 @@ test_video_limits (void)
   g_clear_error (&error);
 }
 
+/* Stream duration: what the samples last, never what a header claims */
+
+/* A stream that cannot seek, as a pipe: the probe reads forward only. */
+typedef struct {
+  GFilterInputStream parent_instance;
+} ForwardStream;
+
+typedef struct {
+  GFilterInputStreamClass parent_class;
+} ForwardStreamClass;
+
+static GType forward_stream_get_type (void);
+G_DEFINE_TYPE (ForwardStream, forward_stream, G_TYPE_FILTER_INPUT_STREAM)
+
+static gssize
+forward_stream_read (GInputStream  *stream,
+                     void          *buffer,
+                     gsize          count,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  GInputStream *base = g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (stream));
+
+  return g_input_stream_read (base, buffer, count, cancellable, error);
+}
+
+static void
+forward_stream_class_init (ForwardStreamClass *klass)
+{
+  G_INPUT_STREAM_CLASS (klass)->read_fn = forward_stream_read;
+}
+
+static void
+forward_stream_init (ForwardStream *self)
+{
+}
+
+static double
+probe_duration (GBytes   *bytes,
+                gboolean  forward_only)
+{
+  g_autoptr(GInputStream) memory = g_memory_input_stream_new_from_bytes (bytes);
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  ClapMediaInfo info;
+
+  if (forward_only)
+    stream = g_object_new (forward_stream_get_type (), "base-stream", memory, NULL);
+  else
+    stream = g_object_ref (memory);
+
+  clap_media_probe_stream (stream, g_bytes_get_size (bytes), &info, &error);
+  g_assert_no_error (error);
+  g_assert_true (clap_media_is_video (&info));
+  return info.duration;
+}
+
+/* The headers all say 5 s; the 200 frames at 5 fps last 40 s, and that
+ * is what plays, what the provider measures and bills. */
+static void
+test_duration_lying_header (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("clap-media-XXXXXX", NULL);
+  g_autofree char *path = clap_test_make_lying_mp4 (dir, "lying.mp4", 40.0, 5.0);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  ClapMediaInfo info;
+
+  g_assert_true (clap_media_probe_file (file, &info, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (info.type, ==, CLAP_MEDIA_MP4);
+  g_assert_cmpfloat_with_epsilon (info.duration, 40.0, 0.05);
+  g_assert_cmpuint (info.width, ==, 400);
+  g_assert_cmpuint (info.height, ==, 240);
+
+  expect_check_error (clap_media_check_video (&info, 30, &error), error,
+                      CLAP_MEDIA_ERROR_TOO_LONG, "The video lasts 40.0 s");
+
+  clap_test_rm_rf (dir);
+}
+
+static void
+test_duration_samples_over_headers (void)
+{
+  /* mvhd, tkhd and mdhd: 5 s; stts: 1000 samples of 1/25 s */
+  ClapTestTrack video = { "vide", 1280, 720, 12800, 5 * 12800, FALSE, 1000, 512 };
+  g_autoptr(GBytes) mp4 = clap_test_make_mp4_tracks (1000, 5000, &video, 1, 0);
+
+  g_assert_cmpfloat_with_epsilon (probe_duration (mp4, FALSE), 40.0, 0.001);
+  g_assert_cmpfloat_with_epsilon (probe_duration (mp4, TRUE), 40.0, 0.001);
+}
+
+static void
+test_duration_longest_track (void)
+{
+  ClapTestTrack tracks[] = {
+    /* a timecode track may claim an hour; it plays nothing */
+    { "tmcd", 0, 0, 600, 3600 * 600, FALSE, 1, 3600 * 600 },
+    { "vide", 640, 480, 600, 5 * 600, FALSE, 250, 24 },        /* 10 s */
+    { "soun", 0, 0, 48000, 5 * 48000, FALSE, 12 * 48000, 1 },  /* 12 s: plays on */
+  };
+  g_autoptr(GBytes) mp4 = clap_test_make_mp4_tracks (1000, 5000, tracks, G_N_ELEMENTS (tracks), 0);
+
+  g_assert_cmpfloat_with_epsilon (probe_duration (mp4, FALSE), 12.0, 0.001);
+}
+
+static void
+test_duration_no_sample_table (void)
+{
+  /* without samples, the track's own header; without one, the movie's */
+  ClapTestTrack with_header = { "vide", 640, 480, 600, 8 * 600, TRUE };
+  ClapTestTrack bare = { "vide", 640, 480, 0, 0, TRUE };
+  g_autoptr(GBytes) track_header = clap_test_make_mp4_tracks (1000, 5000, &with_header, 1, 0);
+  g_autoptr(GBytes) movie_header = clap_test_make_mp4_tracks (1000, 6500, &bare, 1, 0);
+
+  g_assert_cmpfloat_with_epsilon (probe_duration (track_header, FALSE), 8.0, 0.001);
+  g_assert_cmpfloat_with_epsilon (probe_duration (movie_header, FALSE), 6.5, 0.001);
+}
+
+static void
+test_duration_fragmented (void)
+{
+  ClapTestTrack tracks[] = {
+    /* durations in each trun: 3 × 50 × 512 / 12800 = 6 s */
+    { "vide", 1280, 720, 12800, 0, FALSE, 0, 0, 50, 512, 0, 0 },
+    /* the fragment header's default: 3 × 100 × 1024 / 48000 = 6.4 s */
+    { "soun", 0, 0, 48000, 0, FALSE, 0, 0, 100, 0, 1024, 999 },
+  };
+  ClapTestTrack trex_only[] = {
+    /* the movie's defaults (trex): 3 × 30 × 1000 / 10000 = 9 s */
+    { "vide", 1280, 720, 10000, 0, FALSE, 0, 0, 30, 0, 0, 1000 },
+  };
+  g_autoptr(GBytes) mp4 = clap_test_make_mp4_tracks (1000, 0, tracks, G_N_ELEMENTS (tracks), 3);
+  g_autoptr(GBytes) defaults = clap_test_make_mp4_tracks (1000, 0, trex_only, 1, 3);
+
+  g_assert_cmpfloat_with_epsilon (probe_duration (mp4, FALSE), 6.4, 0.001);
+  g_assert_cmpfloat_with_epsilon (probe_duration (mp4, TRUE), 6.4, 0.001);
+  g_assert_cmpfloat_with_epsilon (probe_duration (defaults, FALSE), 9.0, 0.001);
+  g_assert_cmpfloat_with_epsilon (probe_duration (defaults, TRUE), 9.0, 0.001);
+}
+
+/* The offset of the payload of the first @type box in @bytes. */
+static gsize
+find_box (GBytes     *bytes,
+          const char *type)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  for (gsize i = 4; i + 4 <= size; i++)
+    if (memcmp (data + i, type, 4) == 0)
+      return i + 4;
+
+  g_assert_not_reached ();
+}
+
+static GBytes *
+patched32 (GBytes     *bytes,
+           const char *type,
+           gsize       offset,
+           guint32     value)
+{
+  gsize size = g_bytes_get_size (bytes);
+  guint8 *data = g_memdup2 (g_bytes_get_data (bytes, NULL), size);
+  gsize at = find_box (bytes, type) + offset;
+
+  data[at] = value >> 24;
+  data[at + 1] = value >> 16;
+  data[at + 2] = value >> 8;
+  data[at + 3] = value;
+  return g_bytes_new_take (data, size);
+}
+
+static void
+test_duration_hostile (void)
+{
+  ClapTestTrack video = { "vide", 1280, 720, 12800, 5 * 12800, FALSE, 1000, 512 };
+  ClapTestTrack huge = { "vide", 1280, 720, 1, 5, FALSE, G_MAXUINT32, G_MAXUINT32 };
+  ClapTestTrack fragmented = { "vide", 1280, 720, 12800, 0, FALSE, 0, 0, 50, 512 };
+  ClapTestTrack many[33];
+  g_autoptr(GBytes) mp4 = clap_test_make_mp4_tracks (1000, 5000, &video, 1, 0);
+  g_autoptr(GBytes) huge_mp4 = clap_test_make_mp4_tracks (1000, 5000, &huge, 1, 0);
+  g_autoptr(GBytes) fragmented_mp4 = clap_test_make_mp4_tracks (1000, 0, &fragmented, 1, 1);
+  g_autoptr(GBytes) too_many = NULL;
+  /* an stts announcing more entries than its box holds */
+  g_autoptr(GBytes) long_table = patched32 (mp4, "stts", 4, 1000000);
+  /* samples, but no time scale to count them in */
+  g_autoptr(GBytes) no_scale = patched32 (mp4, "mdhd", 12, 0);
+  /* a trun announcing more samples than its box holds */
+  g_autoptr(GBytes) long_run = patched32 (fragmented_mp4, "trun", 4, 0x10000000);
+  g_autoptr(GError) error = NULL;
+  ClapMediaInfo info;
+
+  expect_probe_error (long_table, CLAP_MEDIA_ERROR_CORRUPT);
+  expect_probe_error (no_scale, CLAP_MEDIA_ERROR_CORRUPT);
+  expect_probe_error (long_run, CLAP_MEDIA_ERROR_CORRUPT);
+
+  for (guint i = 0; i < G_N_ELEMENTS (many); i++)
+    many[i] = video;
+  too_many = clap_test_make_mp4_tracks (1000, 5000, many, G_N_ELEMENTS (many), 0);
+  expect_probe_error (too_many, CLAP_MEDIA_ERROR_CORRUPT);
+
+  /* 2^32 samples of 2^32 s: a length, absurd but finite, and refused */
+  g_assert_true (probe_bytes (huge_mp4, &info, &error));
+  g_assert_cmpfloat (info.duration, >, 1e18);
+  expect_check_error (clap_media_check_video (&info, 30, &error), error,
+                      CLAP_MEDIA_ERROR_TOO_LONG, "The video lasts");
+}
+
 static void
 test_files (void)
 {
@@ -246,14 +455,21 @@ test_files (void)
 static void
 test_garbage (void)
 {
-  GBytes *seeds[3] = {
-    clap_test_make_png (500, 500, 0), clap_test_make_jpeg (500, 500), clap_test_make_mp4 ("isom", 600, 6000, 640, 480, TRUE, TRUE)
+  ClapTestTrack tracks[] = {
+    { "vide", 640, 480, 12800, 0, FALSE, 10, 512, 20, 512, 0, 512 },
+    { "soun", 0, 0, 48000, 0, FALSE, 10, 1024, 20, 0, 1024, 1024 },
+  };
+  GBytes *seeds[4] = {
+    clap_test_make_png (500, 500, 0),
+    clap_test_make_jpeg (500, 500),
+    clap_test_make_mp4 ("isom", 600, 6000, 640, 480, TRUE, TRUE),
+    clap_test_make_mp4_tracks (1000, 0, tracks, G_N_ELEMENTS (tracks), 2),
   };
   GRand *rand = g_rand_new_with_seed (42);
 
-  for (guint round = 0; round < 3000; round++)
+  for (guint round = 0; round < 4000; round++)
     {
-      GBytes *seed = seeds[round % 3];
+      GBytes *seed = seeds[round % G_N_ELEMENTS (seeds)];
       gsize size = g_bytes_get_size (seed);
       guint8 *data = g_memdup2 (g_bytes_get_data (seed, NULL), size);
       g_autoptr(GBytes) bytes = NULL;
@@ -282,6 +498,12 @@ main (int argc, char *argv[])
   g_test_add_func ("/core/media/bad-files", test_bad_files);
   g_test_add_func ("/core/media/image-limits", test_image_limits);
   g_test_add_func ("/core/media/video-limits", test_video_limits);
+  g_test_add_func ("/core/media/duration/lying-header", test_duration_lying_header);
+  g_test_add_func ("/core/media/duration/samples-over-headers", test_duration_samples_over_headers);
+  g_test_add_func ("/core/media/duration/longest-track", test_duration_longest_track);
+  g_test_add_func ("/core/media/duration/no-sample-table", test_duration_no_sample_table);
+  g_test_add_func ("/core/media/duration/fragmented", test_duration_fragmented);
+  g_test_add_func ("/core/media/duration/hostile", test_duration_hostile);
   g_test_add_func ("/core/media/files", test_files);
   g_test_add_func ("/core/media/garbage", test_garbage);
 

@@ -287,6 +287,119 @@ test_urls (void)
   g_assert_false (clap_url_is_allowed ("https://", NULL));
 }
 
+/* Issue 9, part A: an https link on a private or loopback host is refused
+ * before anything is sent, with a message that says why and what to do. */
+static void
+test_links_private (void)
+{
+  const char *private_hosts[] = {
+    "127.0.0.1", "127.8.9.10", "10.0.0.5", "172.16.3.4", "172.31.255.255", "192.168.1.10",
+    "100.64.1.1", "100.127.255.254", "169.254.169.254", "0.0.0.0", "[::1]", "[::]",
+    "[fc00::1]", "[fd12:3456::1]", "[fe80::1]", "[::ffff:192.168.0.1]", "localhost",
+    "LOCALHOST.", "foo.localhost", "printer.local", "db.internal", "nas.lan",
+    "router.home.arpa", "intranet", "2130706433", "0x7f.1", "10.1",
+  };
+  const char *public_hosts[] = {
+    "example.com", "cdn.example.com.", "8.8.8.8", "172.32.0.1", "172.15.0.1", "100.128.0.1",
+    "11.0.0.1", "192.169.0.1", "[2001:4860:4860::8888]", "local.example.com",
+    "lan.example.org", "r2.apimodels.app",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (private_hosts); i++)
+    {
+      g_autoptr(ClapRequest) request = valid_request ("kling-v3");
+      g_autofree char *url = g_strdup_printf ("https://%s/first.png", private_hosts[i]);
+      g_autoptr(GError) error = NULL;
+
+      clap_request_set_image (request, url);
+      /* the rules alone still pass: it is the provider that cannot reach it */
+      assert_valid (request);
+      g_assert_false (clap_request_check_links (request, "https://apimodels.app", &error));
+      g_assert_error (error, CLAP_REQUEST_ERROR, CLAP_REQUEST_ERROR_PRIVATE_URL);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, url));
+      g_assert_nonnull (strstr (error->message, "is a private or local address"));
+      g_assert_nonnull (strstr (error->message, "Give a public link, or the file itself"));
+
+      /* the real service is the default */
+      g_clear_error (&error);
+      g_assert_false (clap_request_check_links (request, NULL, &error));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (public_hosts); i++)
+    {
+      g_autoptr(ClapRequest) request = valid_request ("kling-v3");
+      g_autofree char *url = g_strdup_printf ("https://%s/first.png", public_hosts[i]);
+      g_autoptr(GError) error = NULL;
+
+      clap_request_set_image (request, url);
+      if (!clap_request_check_links (request, "https://apimodels.app", &error))
+        g_error ("%s refused: %s", url, error->message);
+    }
+}
+
+static void
+test_links_slots (void)
+{
+  g_autoptr(ClapRequest) v26 = valid_request ("kling-v2-6");
+  g_autoptr(ClapRequest) motion = valid_request ("kling-motion-control");
+  g_autoptr(ClapRequest) v3 = valid_request ("kling-v3");
+  g_autoptr(GError) error = NULL;
+
+  /* the last frame and the motion video are links the provider fetches too */
+  clap_request_set_image (v26, "https://example.com/a.png");
+  clap_request_set_image_tail (v26, "https://192.168.0.7/b.png");
+  g_assert_false (clap_request_check_links (v26, "https://apimodels.app", &error));
+  g_assert_error (error, CLAP_REQUEST_ERROR, CLAP_REQUEST_ERROR_PRIVATE_URL);
+  g_assert_nonnull (strstr (error->message, "192.168.0.7"));
+  g_clear_error (&error);
+
+  clap_request_set_motion_video (motion, "https://nas.local/dance.mp4");
+  g_assert_false (clap_request_check_links (motion, "https://apimodels.app", &error));
+  g_assert_error (error, CLAP_REQUEST_ERROR, CLAP_REQUEST_ERROR_PRIVATE_URL);
+  g_assert_nonnull (strstr (error->message, "nas.local"));
+  g_clear_error (&error);
+
+  /* local files are uploaded, not fetched from here; a slot the model does
+   * not send is not looked at */
+  clap_request_set_image (v3, "/home/me/first.png");
+  clap_request_set_motion_video (v3, "https://10.0.0.1/m.mp4");
+  g_assert_true (clap_request_check_links (v3, "https://apimodels.app", &error));
+  g_assert_no_error (error);
+
+  /* the message shows a hostile link escaped */
+  clap_request_set_image (v3, "https://10.0.0.1/\x1b[2Jx.png");
+  g_assert_false (clap_request_check_links (v3, "https://apimodels.app", &error));
+  g_assert_null (strchr (error->message, '\x1b'));
+}
+
+/* The simulator and the tests run the service on this computer, and its
+ * upload endpoint answers with links there: a local service can fetch
+ * local links, so nothing is refused. */
+static void
+test_links_local_service (void)
+{
+  const char *services[] = {
+    "http://127.0.0.1:8080", "http://localhost:1234", "http://[::1]:9", "https://192.168.1.2",
+    "https://provider.lan",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (services); i++)
+    {
+      g_autoptr(ClapRequest) request = valid_request ("kling-motion-control");
+      g_autoptr(GError) error = NULL;
+
+      clap_request_set_image (request, "http://127.0.0.1:8080/files/a.png");
+      clap_request_set_motion_video (request, "https://10.0.0.3/m.mp4");
+      g_assert_true (clap_request_check_links (request, services[i], &error));
+      g_assert_no_error (error);
+    }
+
+  g_assert_true (clap_host_is_private ("127.0.0.1"));
+  g_assert_false (clap_host_is_private ("apimodels.app"));
+  g_assert_false (clap_host_is_private (NULL));
+}
+
 static char *
 to_json_string (ClapRequest *request)
 {
@@ -345,16 +458,79 @@ test_serialize_motion (void)
   clap_request_set_negative_prompt (request, "ignored by this model");
 
   json = to_json_string (request);
-  /* the duration follows the video, as a string; std/pro is 720p/1080p */
+  /* The duration follows the video, as a string. The resolution goes out as
+   * the mode, "1080p" for pro, and the inputs under both of the provider's
+   * namings: image and motion_video, input_urls and video_urls. */
   g_assert_cmpstr (json, ==,
                    "{\"model\":\"kling-motion-control\","
-                   "\"mode\":\"pro\","
+                   "\"mode\":\"1080p\","
                    "\"duration\":\"8\","
                    "\"image\":\"https://example.com/character.png\","
+                   "\"input_urls\":[\"https://example.com/character.png\"],"
                    "\"motion_video\":\"https://example.com/dance.mp4\","
+                   "\"video_urls\":[\"https://example.com/dance.mp4\"],"
                    "\"character_orientation\":\"video\","
                    "\"keep_original_sound\":\"no\","
                    "\"version\":\"3.0\"}");
+}
+
+/* The provider's video page and a production client send motion control's
+ * resolution as "720p" / "1080p", and its inputs as input_urls and
+ * video_urls; its kling-video page as image and motion_video. */
+static void
+test_serialize_motion_wire (void)
+{
+  g_autoptr(ClapRequest) request = valid_request ("kling-motion-control");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) settings = NULL;
+  g_autoptr(ClapRequest) copy = NULL;
+  JsonObject *body;
+  JsonArray *inputs;
+  ClapPrice price = 0;
+
+  clap_request_set_mode (request, "std");
+  node = clap_request_to_json (request, &error);
+  g_assert_no_error (error);
+  body = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (body, "mode"), ==, "720p");
+  g_assert_cmpstr (json_object_get_string_member (body, "image"), ==,
+                   "https://example.com/character.png");
+  g_assert_cmpstr (json_object_get_string_member (body, "motion_video"), ==,
+                   "https://example.com/dance.mp4");
+  inputs = json_object_get_array_member (body, "input_urls");
+  g_assert_cmpuint (json_array_get_length (inputs), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (inputs, 0), ==,
+                   "https://example.com/character.png");
+  inputs = json_object_get_array_member (body, "video_urls");
+  g_assert_cmpuint (json_array_get_length (inputs), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (inputs, 0), ==, "https://example.com/dance.mp4");
+  g_assert_cmpstr (json_object_get_string_member (body, "keep_original_sound"), ==, "yes");
+  g_assert_cmpstr (json_object_get_string_member (body, "character_orientation"), ==, "video");
+  g_assert_cmpstr (json_object_get_string_member (body, "version"), ==, "2.6");
+
+  /* The application's own values stay std and pro: saved settings and the
+   * price rows keep working. */
+  g_assert_cmpstr (clap_request_get_mode (request), ==, "std");
+  g_assert_true (clap_request_estimate (request, &price));
+  g_assert_cmpint (price, ==, 8 * 600);
+  settings = clap_request_save_settings (request);
+  copy = clap_request_new_from_settings (settings, NULL);
+  g_assert_cmpstr (clap_request_get_mode (copy), ==, "std");
+
+  /* the other models keep one naming and std/pro */
+  {
+    g_autoptr(ClapRequest) v3 = valid_request ("kling-v3");
+    g_autoptr(JsonNode) v3_node = NULL;
+
+    clap_request_set_mode (v3, "pro");
+    clap_request_set_image (v3, "https://example.com/first.png");
+    v3_node = clap_request_to_json (v3, &error);
+    g_assert_no_error (error);
+    body = json_node_get_object (v3_node);
+    g_assert_cmpstr (json_object_get_string_member (body, "mode"), ==, "pro");
+    g_assert_false (json_object_has_member (body, "input_urls"));
+  }
 }
 
 static void
@@ -481,8 +657,12 @@ main (int argc, char *argv[])
   g_test_add_func ("/core/request/validate/image-tail", test_image_tail);
   g_test_add_func ("/core/request/validate/motion", test_motion_inputs);
   g_test_add_func ("/core/request/validate/urls", test_urls);
+  g_test_add_func ("/core/request/links/private", test_links_private);
+  g_test_add_func ("/core/request/links/slots", test_links_slots);
+  g_test_add_func ("/core/request/links/local-service", test_links_local_service);
   g_test_add_func ("/core/request/serialize/v2-6", test_serialize);
   g_test_add_func ("/core/request/serialize/motion", test_serialize_motion);
+  g_test_add_func ("/core/request/serialize/motion-wire", test_serialize_motion_wire);
   g_test_add_func ("/core/request/serialize/refuses", test_serialize_refuses);
   g_test_add_func ("/core/request/estimate", test_estimate);
   g_test_add_func ("/core/request/settings", test_settings_roundtrip);

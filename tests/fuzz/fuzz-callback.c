@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "clap-task-info.h"
+#include "fuzz-checks.h"
 #include "fuzz-common.h"
 
 /* clap_task_info_parse_callback() reads the body of an unsigned POST that
@@ -26,8 +27,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       return 0;
     }
 
-  g_assert (info->task_id != NULL);
-  g_assert (info->param == NULL || JSON_NODE_HOLDS_OBJECT (info->param));
+  fuzz_check_task_info (info);
   if (info->video_size != NULL)
     g_assert (g_utf8_validate (info->video_size, -1, NULL));
   return 0;

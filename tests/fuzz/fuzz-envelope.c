@@ -3,12 +3,14 @@
 
 #include "clap-envelope.h"
 #include "clap-task-info.h"
+#include "fuzz-checks.h"
 #include "fuzz-common.h"
 
-/* clap_envelope_parse() reads every reply of the service. Input: two bytes
- * of HTTP status (little-endian, modulo 600), one byte choosing the
- * Content-Type, then the body. A successful envelope's data goes on to
- * clap_task_info_parse(), as a create or a query reply does. */
+/* clap_envelope_parse() reads every reply of the service, in every
+ * dialect: the envelope, a bare task, task members beside the data.
+ * Input: two bytes of HTTP status (little-endian, modulo 600), one byte
+ * choosing the Content-Type, then the body. A successful envelope's data
+ * goes on to clap_task_info_parse(), as a create or a query reply does. */
 
 static const char *const content_types[] = {
   NULL,
@@ -58,7 +60,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     g_assert ((info == NULL) != (error == NULL));
     g_assert ((copy == NULL) == (info == NULL));
     if (copy != NULL)
-      g_assert_cmpstr (copy->task_id, ==, info->task_id);
+      {
+        g_assert_cmpstr (copy->task_id, ==, info->task_id);
+        fuzz_check_task_info (info);
+      }
   }
 
   return 0;

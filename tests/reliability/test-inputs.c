@@ -123,6 +123,20 @@ test_motion_videos (void)
                   "This is an image; a video");
 }
 
+/* A motion video whose headers (mvhd, tkhd, mdhd) claim 5 s but whose
+ * samples play 40 s: measured, it is refused for what it is, before it is
+ * uploaded or priced at 5 s. */
+static void
+test_lying_header (void)
+{
+  g_autofree char *lying = clap_test_make_lying_mp4 (tmp_dir, "lying.mp4", 40.0, 5.0);
+
+  assert_refused ((const char *[]) { "generate", "--model", "kling-motion-control",
+                                     "--image", character, "--motion-video", lying,
+                                     "--orientation", "video", NULL },
+                  "The video lasts 40.0 s; at most 30 s are allowed here");
+}
+
 /* Chosen, then gone before it is sent: deleted, or a link whose target was
  * deleted. */
 static void
@@ -237,6 +251,7 @@ main (int   argc,
 
   g_test_add_func ("/reliability/inputs/images", test_images);
   g_test_add_func ("/reliability/inputs/motion-videos", test_motion_videos);
+  g_test_add_func ("/reliability/inputs/lying-header", test_lying_header);
   g_test_add_func ("/reliability/inputs/vanished", test_vanished);
   g_test_add_func ("/reliability/inputs/prompts", test_prompts);
   g_test_add_func ("/reliability/inputs/unicode-prompts", test_unicode_prompts);

@@ -322,6 +322,138 @@ sim_download (SimFixture *fx,
   return path;
 }
 
+/* Switches the simulator's dialect over HTTP, as a test of another part
+ * (or a person with curl) does. */
+void
+sim_set_dialect (SimFixture *fx,
+                 const char *name)
+{
+  g_autofree char *body = g_strdup_printf ("{\"dialect\":\"%s\"}", name);
+  g_autoptr(SimResponse) response = sim_request (fx, "POST", "/sim/dialect", NULL, body);
+  JsonObject *data = sim_response_data (response);
+
+  g_assert_cmpstr (json_object_get_string_member (data, "dialect"), ==, name);
+}
+
+/* GET /sim/tasks: every task made, oldest first. */
+JsonArray *
+sim_list_tasks (SimFixture *fx)
+{
+  g_autoptr(SimResponse) response = sim_request (fx, "GET", "/sim/tasks", NULL, NULL);
+
+  return json_array_ref (json_object_get_array_member (sim_response_data (response), "tasks"));
+}
+
+/* The envelope's code, a JSON number or (the gateway) a string. */
+void
+sim_assert_code (JsonObject *envelope,
+                 gint64      code,
+                 gboolean    as_string)
+{
+  JsonNode *node = json_object_get_member (envelope, "code");
+
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
+
+  if (as_string)
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, code);
+
+      g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_STRING);
+      g_assert_cmpstr (json_node_get_string (node), ==, text);
+    }
+  else
+    {
+      g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_INT64);
+      g_assert_cmpint (json_node_get_int (node), ==, code);
+    }
+}
+
+static gboolean
+code_is_200 (JsonObject *envelope)
+{
+  JsonNode *node = json_object_get_member (envelope, "code");
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strcmp0 (json_node_get_string (node), "200") == 0;
+
+  return json_node_get_int (node) == 200;
+}
+
+/* Creates a task in whatever dialect is spoken; returns the envelope and
+ * the id as data names it (taskId or task_id). */
+JsonObject *
+sim_dialect_create (SimFixture  *fx,
+                    const char  *json_body,
+                    char       **id)
+{
+  g_autoptr(SimResponse) response = sim_request (fx, "POST", "/api/v1/video/generations",
+                                                 SIM_KEY, json_body);
+  JsonObject *envelope = sim_response_object (response);
+  JsonObject *data;
+
+  if (response->status != SOUP_STATUS_OK || !code_is_200 (envelope))
+    g_error ("Create failed (HTTP %u): %s", response->status, sim_response_text (response));
+
+  data = json_object_get_object_member (envelope, "data");
+  g_assert_nonnull (data);
+  if (id != NULL)
+    *id = g_strdup (json_object_has_member (data, "taskId")
+                    ? json_object_get_string_member (data, "taskId")
+                    : json_object_get_string_member (data, "task_id"));
+
+  return json_object_ref (envelope);
+}
+
+/* The data of a successful query, in whatever dialect is spoken. */
+JsonObject *
+sim_dialect_query (SimFixture *fx,
+                   const char *task_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/video/generations?task_id=%s", task_id);
+  g_autoptr(SimResponse) response = sim_request (fx, "GET", path, SIM_KEY, NULL);
+  JsonObject *envelope = sim_response_object (response);
+  JsonNode *data = json_object_get_member (envelope, "data");
+
+  if (response->status != SOUP_STATUS_OK || !code_is_200 (envelope) || data == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (data))
+    g_error ("Query failed (HTTP %u): %s", response->status, sim_response_text (response));
+
+  return json_object_ref (json_node_get_object (data));
+}
+
+/* Polls, as a client does, until the member @state_member reads @state. */
+JsonObject *
+sim_dialect_wait (SimFixture *fx,
+                  const char *task_id,
+                  const char *state_member,
+                  const char *state)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_MS * 1000;
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) data = sim_dialect_query (fx, task_id);
+      const char *current = json_object_get_string_member_with_default (data, state_member, "");
+
+      if (g_str_equal (current, state))
+        return g_steal_pointer (&data);
+
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), data);
+          g_autofree char *text = json_to_string (node, FALSE);
+
+          g_error ("Task %s still %s, not %s: %s", task_id, current, state, text);
+        }
+
+      sim_iterate_for (20);
+    }
+}
+
 static gboolean
 set_flag_cb (gpointer data)
 {

@@ -72,6 +72,23 @@ char        *sim_download           (SimFixture    *fx,
                                      const char    *url,
                                      const char    *name);
 
+/* Any dialect: answers whose envelope code may be a number or a string. */
+void         sim_set_dialect        (SimFixture    *fx,
+                                     const char    *name);
+JsonArray   *sim_list_tasks         (SimFixture    *fx);
+void         sim_assert_code        (JsonObject    *envelope,
+                                     gint64         code,
+                                     gboolean       as_string);
+JsonObject  *sim_dialect_create     (SimFixture    *fx,
+                                     const char    *json_body,
+                                     char         **id);
+JsonObject  *sim_dialect_query      (SimFixture    *fx,
+                                     const char    *task_id);
+JsonObject  *sim_dialect_wait       (SimFixture    *fx,
+                                     const char    *task_id,
+                                     const char    *state_member,
+                                     const char    *state);
+
 void         sim_iterate_for        (guint          ms);
 void         sim_wait_until         (gboolean     (*condition) (gpointer data),
                                      gpointer       data,

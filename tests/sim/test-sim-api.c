@@ -747,6 +747,88 @@ test_keyword_download (SimFixture    *fx,
   g_assert_nonnull (strstr (sim_response_text (gone_response), "<Code>NoSuchKey</Code>"));
 }
 
+typedef struct {
+  SimFixture *fx;
+  const char *id;
+} SameId;
+
+/* Both tasks answering to @id have completed. */
+static gboolean
+both_completed (gpointer data)
+{
+  SameId *same = data;
+  g_autoptr(JsonArray) tasks = sim_list_tasks (same->fx);
+  guint completed = 0;
+
+  for (guint i = 0; i < json_array_get_length (tasks); i++)
+    {
+      JsonObject *item = json_array_get_object_element (tasks, i);
+
+      if (g_str_equal (json_object_get_string_member (item, "taskId"), same->id) &&
+          g_str_equal (json_object_get_string_member (item, "state"), "completed"))
+        completed++;
+    }
+
+  return completed == 2;
+}
+
+/* [sim:same-id]: the service answers the id it gave last. Two takes, one
+ * id; each task still renders its own video at its own URL, and queries
+ * of the id answer for the newest. */
+static void
+test_keyword_same_id (SimFixture    *fx,
+                      gconstpointer  data)
+{
+  g_autofree char *alone = sim_create (fx, "{\"model\":\"kling-v3\",\"prompt\":"
+                                           "\"x [sim:same-id] [sim:fail]\"}");
+  g_autofree char *first = sim_create (fx, "{\"model\":\"kling-v3\",\"duration\":\"3\","
+                                           "\"prompt\":\"The first take\"}");
+  g_autofree char *second = sim_create (fx, "{\"model\":\"kling-v3\",\"duration\":\"3\","
+                                            "\"prompt\":\"The second take [sim:same-id]\"}");
+  g_autofree char *third = sim_create (fx, "{\"model\":\"kling-v3\",\"prompt\":\"x [sim:fail]\"}");
+  g_autoptr(JsonArray) tasks = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(SimResponse) first_video = NULL;
+  g_autoptr(SimResponse) second_video = NULL;
+  SameId same = { fx, first };
+  JsonObject *first_item;
+  JsonObject *second_item;
+
+  /* Nothing before it to repeat: a task of its own. */
+  g_assert_cmpstr (alone, !=, first);
+  g_assert_cmpstr (second, ==, first);
+  g_assert_cmpstr (third, !=, first);
+
+  sim_wait_until (both_completed, &same, 60000);
+
+  tasks = sim_list_tasks (fx);
+  g_assert_cmpuint (json_array_get_length (tasks), ==, 4);
+  first_item = json_array_get_object_element (tasks, 1);
+  second_item = json_array_get_object_element (tasks, 2);
+  g_assert_cmpstr (json_object_get_string_member (first_item, "taskId"), ==, first);
+  g_assert_cmpstr (json_object_get_string_member (second_item, "taskId"), ==, first);
+  g_assert_cmpstr (json_object_get_string_member (second_item, "prompt"), ==,
+                   "The second take [sim:same-id]");
+  g_assert_cmpstr (json_object_get_string_member (first_item, "resultUrl"), !=,
+                   json_object_get_string_member (second_item, "resultUrl"));
+
+  /* Each video is there, and they are not the same video. */
+  first_video = sim_request (fx, "GET", json_object_get_string_member (first_item, "resultUrl"),
+                             NULL, NULL);
+  second_video = sim_request (fx, "GET", json_object_get_string_member (second_item, "resultUrl"),
+                              NULL, NULL);
+  g_assert_cmpuint (first_video->status, ==, SOUP_STATUS_OK);
+  g_assert_cmpuint (second_video->status, ==, SOUP_STATUS_OK);
+  g_assert_false (g_bytes_equal (first_video->body, second_video->body));
+
+  /* The id's row was overwritten: a query answers for the newest task. */
+  answer = sim_query (fx, first);
+  g_assert_cmpstr (json_object_get_string_member (answer, "taskId"), ==, first);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (answer,
+                                                                                "resultUrls"), 0),
+                   ==, json_object_get_string_member (second_item, "resultUrl"));
+}
+
 /* Fault control over HTTP */
 
 static void
@@ -941,6 +1023,7 @@ main (int   argc,
   add ("/sim/keywords/create", test_keyword_create, NULL);
   add ("/sim/keywords/query", test_keyword_query, NULL);
   add ("/sim/keywords/download", test_keyword_download, NULL);
+  add ("/sim/keywords/same-id", test_keyword_same_id, NULL);
   add ("/sim/control/http", test_control_http, NULL);
 
   return g_test_run ();

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "clap-sim-server-private.h"
 #include "sim-test-util.h"
 
@@ -122,6 +124,17 @@ parse_object (const char *text)
   g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
 
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* A received body as it is, whatever its dialect. */
+static JsonObject *
+body_object (Receiver *receiver,
+             guint     index)
+{
+  GBytes *body = g_ptr_array_index (receiver->bodies, index);
+  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+  return parse_object (text);
 }
 
 static JsonObject *
@@ -327,6 +340,116 @@ test_callback_server_gone (SimFixture    *fx,
   g_assert_cmpuint (fx->server->deliveries->len, ==, 1);
 }
 
+/* The callbacks of the prompt keywords, in the seed dialect */
+static void
+test_callback_keywords (SimFixture    *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(Receiver) receiver = receiver_new (0);
+  g_autofree char *path = sim_fixture_use_result_file (fx, 100);
+  g_autofree char *cancel_body = g_strdup_printf ("{\"model\":\"kling-v3\",\"prompt\":"
+                                                  "\"x [sim:cancel]\",\"callback_url\":\"%s\"}",
+                                                  receiver->url);
+  g_autofree char *no_link_body = g_strdup_printf ("{\"model\":\"kling-v3\",\"prompt\":"
+                                                   "\"x [sim:no-link]\",\"callback_url\":\"%s\"}",
+                                                   receiver->url);
+  g_autofree char *echo_body = g_strdup_printf ("{\"model\":\"kling-motion-control\","
+                                                "\"image\":\"https://example.com/a.png\","
+                                                "\"motion_video\":\"https://example.com/m.mp4\","
+                                                "\"mode\":\"1080p\",\"version\":\"3.0\","
+                                                "\"prompt\":"
+                                                "\"x [sim:echo-model=kling-video/kling-v2-6]\","
+                                                "\"callback_url\":\"%s\"}", receiver->url);
+  g_autofree char *cancel_id = NULL;
+  g_autofree char *no_link_id = NULL;
+  g_autofree char *echo_id = NULL;
+  g_autoptr(JsonObject) cancelled = NULL;
+  g_autoptr(JsonObject) no_link = NULL;
+  g_autoptr(JsonObject) no_link_result = NULL;
+  g_autoptr(JsonObject) echo = NULL;
+  g_autoptr(JsonObject) echo_result = NULL;
+
+  /* One at a time, so that the bodies arrive in order. */
+  cancel_id = sim_create (fx, cancel_body);
+  wait_received (receiver, 1);
+  no_link_id = sim_create (fx, no_link_body);
+  wait_received (receiver, 2);
+  echo_id = sim_create (fx, echo_body);
+  wait_received (receiver, 3);
+
+  cancelled = callback_data (receiver, 0);
+  g_assert_cmpstr (json_object_get_string_member (cancelled, "taskId"), ==, cancel_id);
+  g_assert_cmpstr (json_object_get_string_member (cancelled, "state"), ==, "cancelled");
+  g_assert_true (json_node_is_null (json_object_get_member (cancelled, "resultJson")));
+  g_assert_cmpstr (json_object_get_string_member (cancelled, "failCode"), ==, "CANCELLED");
+  g_assert_cmpstr (json_object_get_string_member (cancelled, "failMsg"), ==, "Task cancelled");
+
+  /* No link in any field: resultJson lists none, not even a thumbnail. */
+  no_link = callback_data (receiver, 1);
+  g_assert_cmpstr (json_object_get_string_member (no_link, "state"), ==, "completed");
+  g_assert_null (strstr (json_object_get_string_member (no_link, "resultJson"), "http"));
+  no_link_result = parse_object (json_object_get_string_member (no_link, "resultJson"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (no_link_result,
+                                                                         "resultUrls")), ==, 0);
+  g_assert_false (json_object_has_member (no_link_result, "thumbnailUrl"));
+
+  /* Motion control 3.0 asked, Kling 2.6 answered. */
+  echo = callback_data (receiver, 2);
+  g_assert_cmpstr (json_object_get_string_member (echo, "model"), ==, "kling-video/kling-v2-6");
+  echo_result = parse_object (json_object_get_string_member (echo, "resultJson"));
+  g_assert_cmpstr (json_object_get_string_member (echo_result, "videoModel"), ==, "kling-v2-6");
+}
+
+/* The gateway forwards its own task object; Kling's are passed through. */
+static void
+test_callback_dialects (SimFixture    *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(Receiver) receiver = receiver_new (0);
+  g_autofree char *path = sim_fixture_use_result_file (fx, 100);
+  g_autofree char *body = g_strdup_printf ("{\"model\":\"kling-v3\",\"prompt\":\"A kite\","
+                                           "\"callback_url\":\"%s\"}", receiver->url);
+  g_autofree char *gateway_id = NULL;
+  g_autofree char *kling_id = NULL;
+  g_autofree char *gateway_url = NULL;
+  g_autofree char *kling_url = NULL;
+  g_autoptr(JsonObject) gateway_created = NULL;
+  g_autoptr(JsonObject) kling_created = NULL;
+  g_autoptr(JsonObject) gateway = NULL;
+  g_autoptr(JsonObject) kling = NULL;
+  JsonObject *gateway_data;
+  JsonObject *kling_data;
+  JsonObject *video;
+
+  sim_set_dialect (fx, "gateway");
+  gateway_created = sim_dialect_create (fx, body, &gateway_id);
+  wait_received (receiver, 1);
+
+  sim_set_dialect (fx, "kling-native");
+  kling_created = sim_dialect_create (fx, body, &kling_id);
+  wait_received (receiver, 2);
+
+  gateway = body_object (receiver, 0);
+  sim_assert_code (gateway, 200, TRUE);
+  gateway_data = json_object_get_object_member (gateway, "data");
+  g_assert_cmpstr (json_object_get_string_member (gateway_data, "task_id"), ==, gateway_id);
+  g_assert_false (json_object_has_member (gateway_data, "id"));
+  g_assert_false (json_object_has_member (gateway_data, "taskId"));
+  g_assert_cmpstr (json_object_get_string_member (gateway_data, "status"), ==, "succeeded");
+  video = json_array_get_object_element (json_object_get_array_member (gateway_data, "videos"), 0);
+  gateway_url = g_strdup_printf ("%s/results/%s.mp4", fx->base, gateway_id);
+  g_assert_cmpstr (json_object_get_string_member (video, "url"), ==, gateway_url);
+
+  /* the second task: the second of Kling's shapes */
+  kling = body_object (receiver, 1);
+  sim_assert_code (kling, 200, FALSE);
+  kling_data = json_object_get_object_member (kling, "data");
+  g_assert_cmpstr (json_object_get_string_member (kling_data, "task_id"), ==, kling_id);
+  g_assert_cmpstr (json_object_get_string_member (kling_data, "task_status"), ==, "succeed");
+  kling_url = g_strdup_printf ("{\"resultUrls\":[\"%s/results/%s.mp4\"]}", fx->base, kling_id);
+  g_assert_cmpstr (json_object_get_string_member (kling_data, "resultJson"), ==, kling_url);
+}
+
 static void
 add (const char *path,
      void      (*func) (SimFixture *, gconstpointer))
@@ -346,6 +469,8 @@ main (int   argc,
   add ("/sim/callback/gives-up", test_callback_gives_up);
   add ("/sim/callback/lost-attempt", test_callback_lost_attempt);
   add ("/sim/callback/server-gone", test_callback_server_gone);
+  add ("/sim/callback/keywords", test_callback_keywords);
+  add ("/sim/callback/dialects", test_callback_dialects);
 
   return g_test_run ();
 }

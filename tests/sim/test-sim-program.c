@@ -163,6 +163,88 @@ test_program_bad_option (void)
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
 }
 
+/* Starts the program with @dialect_env in CLAPBOARD_SIM_DIALECT (or
+ * none) and @args, and asks it which dialect it speaks. */
+static char *
+spoken_dialect (const char  *dialect_env,
+                const char **args)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *line = NULL;
+  g_autofree char *url = NULL;
+  char *dialect;
+
+  if (dialect_env != NULL)
+    g_subprocess_launcher_setenv (launcher, "CLAPBOARD_SIM_DIALECT", dialect_env, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "CLAPBOARD_SIM_DIALECT");
+
+  g_ptr_array_add (argv, (char *)program_path ());
+  g_ptr_array_add (argv, (char *)"--port");
+  g_ptr_array_add (argv, (char *)"0");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *)args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "Clapboard simulator listening on "));
+
+  url = g_strconcat (strrchr (line, ' ') + 1, "/sim/dialect", NULL);
+  msg = send (session, "GET", url, NULL, NULL, &body);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                              &error);
+  g_assert_no_error (error);
+  dialect = g_strdup (json_object_get_string_member (
+    json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "data"),
+    "dialect"));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+
+  return dialect;
+}
+
+static void
+test_program_dialect (void)
+{
+  g_autofree char *seed = spoken_dialect (NULL, (const char *[]) { NULL });
+  g_autofree char *gateway = spoken_dialect (NULL, (const char *[]) { "--dialect", "gateway",
+                                                                      NULL });
+  g_autofree char *kling = spoken_dialect ("kling-native", (const char *[]) { NULL });
+  /* the option wins over the environment */
+  g_autofree char *chosen = spoken_dialect ("kling-native", (const char *[]) { "--dialect", "seed",
+                                                                               NULL });
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) unknown = spawn (&error, "--dialect", "klingon", NULL);
+
+  g_assert_cmpstr (seed, ==, "seed");
+  g_assert_cmpstr (gateway, ==, "gateway");
+  g_assert_cmpstr (kling, ==, "kling-native");
+  g_assert_cmpstr (chosen, ==, "seed");
+
+  g_assert_no_error (error);
+  g_subprocess_wait (unknown, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (unknown), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -171,6 +253,7 @@ main (int   argc,
 
   g_test_add_func ("/sim/program/run", test_program_run);
   g_test_add_func ("/sim/program/bad-option", test_program_bad_option);
+  g_test_add_func ("/sim/program/dialect", test_program_dialect);
 
   return g_test_run ();
 }

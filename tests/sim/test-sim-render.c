@@ -7,6 +7,7 @@
 #include <gst/pbutils/pbutils.h>
 
 #include "clap-sim-server-private.h"
+#include "clap-test-files.h"
 #include "sim-test-util.h"
 
 typedef struct {
@@ -277,6 +278,29 @@ test_render_result_file (SimFixture    *fx,
                    "image/jpeg");
 }
 
+/* A motion video whose headers claim 5 s but whose samples play 40 s: the
+ * provider measures what plays, and refuses it. */
+static void
+test_render_motion_lying_header (SimFixture    *fx,
+                                 gconstpointer  data)
+{
+  g_autofree char *lying_path = clap_test_make_lying_mp4 (fx->tmp_dir, "lying.mp4", 40.0, 5.0);
+  g_autoptr(GBytes) lying = sim_read_file (lying_path);
+  g_autofree char *lying_url = sim_upload (fx, "lying.mp4", "video/mp4", lying);
+  g_autofree char *body = g_strdup_printf ("{\"model\":\"kling-motion-control\","
+                                           "\"image\":\"https://example.com/a.png\","
+                                           "\"motion_video\":\"%s\"}",
+                                           lying_url);
+  g_autoptr(SimResponse) response = NULL;
+
+  g_object_set (fx->server, "pending-ms", 60000, NULL);
+
+  response = sim_request (fx, "POST", "/api/v1/video/generations", SIM_KEY, body);
+  sim_assert_envelope (response, 400, 400,
+                       "motion_video must be 3 to 30 seconds long (it is 40.0 s)");
+  g_assert_cmpuint (g_hash_table_size (fx->server->tasks), ==, 0);
+}
+
 static void
 add (const char *path,
      void      (*func) (SimFixture *, gconstpointer))
@@ -297,6 +321,7 @@ main (int   argc,
   add ("/sim/render/full-resolution", test_render_full_resolution);
   add ("/sim/render/motion-control", test_render_motion_control);
   add ("/sim/render/motion-limits", test_render_motion_limits);
+  add ("/sim/render/motion-lying-header", test_render_motion_lying_header);
   add ("/sim/render/error", test_render_error);
   add ("/sim/render/result-file", test_render_result_file);
 
