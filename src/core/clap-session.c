@@ -606,7 +606,8 @@ created (GObject      *source,
         clap_task_set_create_time (task, g_get_real_time () / 1000);
       /* The paid id goes to the history now, through its journal: a full
        * disk cannot lose it. */
-      clap_store_save_created_async (self->store, task, NULL, id_recorded, id_record_new (self, task));
+      clap_store_save_created_async (self->store, task, NULL, id_recorded,
+                                     id_record_new (self, task));
       clap_poller_add (self->poller, task);
     }
   else if (g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL))

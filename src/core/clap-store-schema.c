@@ -462,7 +462,8 @@ urls_from_json (const char *text)
 
   /* Stored from the network: read back through the same gate. */
   if (text == NULL ||
-      (node = clap_untrusted_parse_json (text, -1, CLAP_TASK_STORED_JSON_MAX_BYTES, NULL)) == NULL ||
+      (node = clap_untrusted_parse_json (text, -1, CLAP_TASK_STORED_JSON_MAX_BYTES,
+                                         NULL)) == NULL ||
       !JSON_NODE_HOLDS_ARRAY (node))
     return NULL;
 

@@ -633,7 +633,8 @@ clap_task_apply_info (ClapTask            *self,
   if (self->r.state == CLAP_TASK_STATE_COMPLETED && self->r.result_urls == NULL &&
       self->r.local_file == NULL)
     changed |= set_string (self, &self->r.error_message, no_link_message (), PROP_ERROR_MESSAGE);
-  else if (self->r.result_urls != NULL && g_strcmp0 (self->r.error_message, no_link_message ()) == 0)
+  else if (self->r.result_urls != NULL &&
+           g_strcmp0 (self->r.error_message, no_link_message ()) == 0)
     changed |= set_string (self, &self->r.error_message, NULL, PROP_ERROR_MESSAGE);
 
   if (self->r.state == CLAP_TASK_STATE_FAILED)

@@ -530,8 +530,11 @@ fake_api (SoupServer        *server,
       const char *data = id ? g_hash_table_lookup (fake->answers, id) : NULL;
 
       if (id != NULL)
-        g_hash_table_insert (fake->queries, g_strdup (id),
-                             GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (fake->queries, id)) + 1));
+        {
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (fake->queries, id));
+
+          g_hash_table_insert (fake->queries, g_strdup (id), GUINT_TO_POINTER (n + 1));
+        }
       fake_reply (msg, data ? 200 : 404, data, fake->base);
     }
 }
@@ -549,7 +552,8 @@ fake_result (SoupServer        *server,
 
   fake->n_results++;
   soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, g_str_has_suffix (path, ".jpg") ? "image/jpeg" : "video/mp4",
+  soup_server_message_set_response (msg,
+                                    g_str_has_suffix (path, ".jpg") ? "image/jpeg" : "video/mp4",
                                     SOUP_MEMORY_COPY, bytes, size);
 }
 
@@ -682,7 +686,8 @@ test_files_named_by_uid (Fixture       *fx,
   g_queue_push_tail (&fake->creates, g_strdup ("{\"taskId\":\"cl-named\",\"state\":\"pending\"}"));
   fake_answer (fake, "cl-named", "{\"taskId\":\"cl-named\",\"state\":\"completed\","
                                  "\"resultUrls\":[\"BASE/results/cl-named.mp4\"],"
-                                 "\"resultJson\":\"{\\\"thumbnailUrl\\\":\\\"BASE/results/cl-named.jpg\\\"}\"}");
+                                 "\"resultJson\":\"{\\\"thumbnailUrl\\\":"
+                                 "\\\"BASE/results/cl-named.jpg\\\"}\"}");
   clap_session_submit (session, request, 1);
   wait_all (session, is_downloaded);
   wait_all (session, has_thumbnail);
@@ -796,7 +801,8 @@ test_foreign_files_left_alone (Fixture       *fx,
   g_autofree char *party = g_build_filename (fx->dir, "Videos", "party.mp4", NULL);
   g_autofree char *results = g_build_filename (fx->dir, "results", NULL);
   g_autofree char *via_results = g_build_filename (results, "..", "Videos", "wedding.mp4", NULL);
-  g_autofree char *party_via_results = g_build_filename (results, "..", "Videos", "party.mp4", NULL);
+  g_autofree char *party_via_results = g_build_filename (results, "..", "Videos", "party.mp4",
+                                                        NULL);
   g_autofree char *legacy = g_build_filename (results, "cl-legacy.mp4", NULL);
   g_autoptr(ClapSession) session = NULL;
   g_autoptr(ClapTask) hostile = NULL;

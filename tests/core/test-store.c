@@ -438,11 +438,13 @@ test_exchanges (Fixture       *fx,
   g_assert_no_error (error);
   array = json_node_get_array (exchanges);
   g_assert_cmpuint (json_array_get_length (array), ==, 1 + CLAP_STORE_MAX_EXCHANGES);
-  g_assert_cmpstr (json_object_get_string_member (exchange_at (exchanges, 0), "what"), ==, "create");
+  g_assert_cmpstr (json_object_get_string_member (exchange_at (exchanges, 0), "what"), ==,
+                   "create");
   /* oldest first: queries 11 to 30 */
   g_assert_cmpint (json_object_get_int_member (exchange_at (exchanges, 1), "n"), ==, 11);
   g_assert_cmpint (json_object_get_int_member (exchange_at (exchanges, 20), "n"), ==, 30);
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 0), "time"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 0), "time"),
+                   >, 0);
   g_clear_pointer (&exchanges, json_node_unref);
 
   /* "Send Again": the second create is kept too, with the first */

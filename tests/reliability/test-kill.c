@@ -400,20 +400,23 @@ test_kill_batch (void)
   while ((name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *path = g_build_filename (results, name, NULL);
-      g_autofree char *id = g_strndup (name, strcspn (name, "."));
+      /* Files are named after the take's own uid. */
+      g_autofree char *uid = g_strndup (name, strcspn (name, "."));
       JsonObject *take = rel_find (history, "localFile", path);
 
       if (g_str_has_suffix (name, ".part"))
         g_error ("%s is left over", path);
       if (take == NULL)
         {
-          JsonObject *owner = rel_find (history, "taskId", id);
-          JsonObject *task = rel_find (created, "taskId", id);
+          JsonObject *owner = rel_find (history, "uid", uid);
+          const char *id = owner ? rel_get_string (owner, "taskId") : NULL;
+          const char *file = owner ? rel_get_string (owner, "localFile") : NULL;
+          JsonObject *task = id ? rel_find (created, "taskId", id) : NULL;
 
-          g_error ("%s belongs to no take: the history has %s (%s, local file %s), the "
-                   "service %s", path, id,
+          g_error ("%s belongs to no take: the history has %s (%s, task %s, local file %s), "
+                   "the service %s", path, uid,
                    owner ? rel_get_string (owner, "state") : "no such take",
-                   owner ? rel_get_string (owner, "localFile") : "-",
+                   id ? id : "-", file ? file : "-",
                    task ? rel_get_string (task, "state") : "no such task");
         }
       n_files++;
