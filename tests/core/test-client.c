@@ -134,7 +134,8 @@ download (Fixture     *fx,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
-  clap_client_download_async (fx->client, url, file, CLAP_RESULT_MAX_BYTES, NULL, NULL, NULL, NULL, store_result, &w);
+  clap_client_download_async (fx->client, url, file, CLAP_RESULT_MAX_BYTES,
+                              CLAP_DOWNLOAD_KIND_VIDEO, NULL, NULL, NULL, NULL, store_result, &w);
   result = wait_result (&w);
   return clap_client_download_finish (fx->client, result, error);
 }
@@ -572,7 +573,7 @@ test_download_resume (Fixture       *fx,
 
     g_assert_true (g_file_set_contents (part, "", 0, NULL));
     clap_client_download_async (fx->client, final->result_urls[0], file, CLAP_RESULT_MAX_BYTES,
-                                check_part, &watch,
+                                CLAP_DOWNLOAD_KIND_VIDEO, check_part, &watch,
                                 NULL, NULL, store_result, &w);
     result = wait_result (&w);
     g_assert_true (clap_client_download_finish (fx->client, result, &error));
@@ -704,12 +705,14 @@ record_headers (SoupServer        *server,
                 gpointer           user_data)
 {
   gboolean *saw_auth = user_data;
+  g_autoptr(GBytes) clip = clap_test_make_mp4 ("isom", 1000, 3000, 320, 180, FALSE, FALSE);
 
   if (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                     "Authorization") != NULL)
     *saw_auth = TRUE;
   soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "video/mp4", SOUP_MEMORY_STATIC, "0123456789", 10);
+  soup_server_message_set_response (msg, "video/mp4", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (clip, NULL), g_bytes_get_size (clip));
 }
 
 static void
