@@ -96,6 +96,7 @@ void      _clap_call_return_error      (GTask               *task,
 void      _clap_call_return_boolean    (GTask               *task);
 void      _clap_call_note_retry_after  (ClapCall            *call);
 GError   *_clap_transport_error        (GError              *error);
+SoupSession *_clap_client_get_soup_session (ClapClient       *self);
 guint64   _clap_client_get_disk_reserve (ClapClient         *self,
                                          guint64             filesystem_size);
 void      _clap_client_set_disk_reserve (ClapClient         *self,

@@ -204,6 +204,13 @@ clap_client_set_timeout (ClapClient *self,
   g_object_set (self->session, "timeout", seconds, NULL);
 }
 
+/* For tests: the session every call goes through. */
+SoupSession *
+_clap_client_get_soup_session (ClapClient *self)
+{
+  return self->session;
+}
+
 /* The room a download leaves free on its disk, so that the history beside
  * it can still be written: 64 MiB, or a 64th of a disk smaller than 4 GiB. */
 guint64
