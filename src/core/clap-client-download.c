@@ -54,8 +54,6 @@
  * hash, far below the largest offset a lock may take. */
 #define LOCK_OFFSET_MASK    ((G_GUINT64_CONSTANT (1) << 62) - 1)
 
-static void download_read (GTask *task);
-
 /* Locks ------------------------------------------------------------------- */
 
 /* 64-bit FNV-1a: a stable number for a name. */
@@ -393,8 +391,7 @@ query_free_space (GTask               *task,
                                       callback, g_object_ref (task));
 }
 
-/* Verification and the move into place ------------------------------------- */
-
+/* What the worker that verifies a finished .part reads. */
 typedef struct {
   GFile            *part;
   ClapDownloadKind  kind;
@@ -407,418 +404,164 @@ verify_free (Verify *verify)
   g_free (verify);
 }
 
-static void
-download_moved (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ClapCall *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
+/* A download, in the order it happens ------------------------------------- */
 
-  if (!g_file_move_finish (G_FILE (source), result, &error))
-    _clap_call_return_error (task, disk_error (call, error));
-  else
-    _clap_call_return_boolean (task);
+static void download_prepared        (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_part_measured   (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_space_measured  (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_part_deleted    (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_opened          (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_read            (GTask        *task);
+static void download_chunk_read      (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_write           (GTask        *task,
+                                      GBytes       *chunk);
+static void download_space_rechecked (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_written         (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_body_ended      (GTask        *task);
+static void download_closed          (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_verify_thread   (GTask        *task,
+                                      gpointer      source_object,
+                                      gpointer      task_data,
+                                      GCancellable *cancellable);
+static void download_verified        (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+static void download_moved           (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+
+/* Streams @url into @destination through "DESTINATION.part", resuming a
+ * .part left by an earlier attempt or run where the server allows ranges,
+ * and renames it into place once whole and verified.
+ *
+ * At most @max_bytes are accepted (see clap_client_result_max_bytes() and
+ * CLAP_THUMBNAIL_MAX_BYTES): more fails with CLAP_CLIENT_ERROR_TOO_LARGE.
+ * A body that does not start as @kind fails with
+ * CLAP_CLIENT_ERROR_NOT_VIDEO; a redirect to an address that is not
+ * secure with CLAP_CLIENT_ERROR_INSECURE_URL. Those three leave nothing
+ * behind and are not tried again. Too little room on the disk fails with
+ * CLAP_CLIENT_ERROR_DISK, the .part kept for a later resume; another
+ * process downloading the same destination with CLAP_CLIENT_ERROR_BUSY.
+ * The destination's folder keeps one empty lock file,
+ * ".clapboard-downloads.lock", shared by all its downloads. */
+void
+clap_client_download_async (ClapClient          *self,
+                            const char          *url,
+                            GFile               *destination,
+                            guint64              max_bytes,
+                            ClapDownloadKind     kind,
+                            ClapProgressFunc     progress,
+                            gpointer             progress_data,
+                            GDestroyNotify       progress_notify,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) prepare = NULL;
+  g_autofree char *part_path = NULL;
+  g_autofree char *path = NULL;
+  ClapCall *call;
+
+  g_return_if_fail (CLAP_IS_CLIENT (self));
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (G_IS_FILE (destination));
+  g_return_if_fail (max_bytes > 0);
+
+  task = _clap_call_new (self, _CLAP_CALL_DOWNLOAD, "GET", url, TRUE, clap_client_download_async,
+                         cancellable, callback, user_data);
+  call = g_task_get_task_data (task);
+  call->destination = g_object_ref (destination);
+  call->max_bytes = max_bytes;
+  call->download_kind = kind;
+  path = g_file_get_path (destination);
+  part_path = g_strconcat (path, ".part", NULL);
+  call->part = g_file_new_for_path (part_path);
+  call->progress = progress;
+  call->progress_data = progress_data;
+  call->progress_notify = progress_notify;
+
+  /* The lock comes back even when the call was cancelled meanwhile, so
+   * that its descriptor is closed with the call. */
+  prepare = g_task_new (NULL, cancellable, download_prepared, g_object_ref (task));
+  g_task_set_source_tag (prepare, clap_client_download_async);
+  g_task_set_check_cancellable (prepare, FALSE);
+  g_task_set_task_data (prepare, g_object_ref (destination), g_object_unref);
+  g_task_run_in_thread (prepare, download_prepare_thread);
 }
 
-/* Worker: the whole file is what was asked for (a resumed .part was
- * started by an earlier attempt, perhaps of an older version, whose first
- * bytes were never seen here), and a video whose own structure says it is
- * longer than what arrived (an MP4 cut short by a server that still sent a
- * matching Content-Length) is not the file. */
 static void
-download_verify_thread (GTask        *task,
-                        gpointer      source_object,
-                        gpointer      task_data,
-                        GCancellable *cancellable)
-{
-  Verify *verify = task_data;
-  g_autoptr(GFileInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-  guint8 head[HEAD_BYTES];
-  gsize n = 0;
-  ClapMediaInfo info;
-
-  stream = g_file_read (verify->part, cancellable, &error);
-  if (stream == NULL ||
-      !g_input_stream_read_all (G_INPUT_STREAM (stream), head, sizeof head, &n, cancellable,
-                                &error))
-    {
-      g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK,
-                               "%s", error->message);
-      return;
-    }
-  g_clear_object (&stream);
-
-  if (!head_matches (verify->kind, head, n))
-    {
-      g_task_return_error (task, not_video_error (verify->kind));
-      return;
-    }
-
-  /* Formats the probe does not know are taken as they are. */
-  if (!clap_media_probe_file (verify->part, &info, cancellable, &error) &&
-      g_error_matches (error, CLAP_MEDIA_ERROR, CLAP_MEDIA_ERROR_CORRUPT))
-    {
-      g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
-                               _("The server sent an incomplete file: %s"), error->message);
-      return;
-    }
-
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-download_verified (GObject      *source,
+download_prepared (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   ClapCall *call = g_task_get_task_data (task);
   GError *error = NULL;
+  int fd;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  fd = (int) g_task_propagate_int (G_TASK (result), &error);
+  if (fd < 0)
     {
-      /* A cancelled check says nothing of the file: keep it. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        _clap_call_fail (task, error);
-      else if (g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NOT_VIDEO))
-        download_refuse (task, error);
-      else
-        {
-          /* Not a prefix to resume from: the next attempt starts again. */
-          g_file_delete (call->part, NULL, NULL);
-          _clap_call_fail (task, error);
-        }
+      g_task_return_error (task, error);
       return;
     }
 
-  g_file_move_async (call->part, call->destination, G_FILE_COPY_OVERWRITE,
-                     G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                     NULL, NULL, download_moved, g_object_ref (task));
+  call->lock_fd = fd;
+  if (!g_task_return_error_if_cancelled (task))
+    _clap_call_send (task);
 }
 
-static void
-download_closed (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+/* Each attempt starts from what the .part holds. */
+void
+_clap_download_begin_attempt (GTask *task)
 {
-  g_autoptr(GTask) task = user_data;
   ClapCall *call = g_task_get_task_data (task);
-  g_autoptr(GTask) verify_task = NULL;
-  g_autoptr(GError) error = NULL;
-  Verify *verify;
 
-  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
-    {
-      download_stop (task, disk_error (call, error));
-      return;
-    }
-
-  g_clear_object (&call->output);
-
-  verify = g_new0 (Verify, 1);
-  verify->part = g_object_ref (call->part);
-  verify->kind = call->download_kind;
-  verify_task = g_task_new (NULL, g_task_get_cancellable (task), download_verified,
-                            g_object_ref (task));
-  g_task_set_source_tag (verify_task, download_closed);
-  g_task_set_task_data (verify_task, verify, (GDestroyNotify) verify_free);
-  g_task_run_in_thread (verify_task, download_verify_thread);
-}
-
-/* Streaming ----------------------------------------------------------------- */
-
-static void download_write (GTask  *task,
-                            GBytes *chunk);
-
-static void
-download_written (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ClapCall *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  gsize written = 0;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written, &error))
-    {
-      /* A full disk is not transient: the take stays not downloaded and is
-       * resumed later, from the .part file. */
-      download_stop (task, disk_error (call, error));
-      return;
-    }
-
-  call->received += (goffset) written;
-  if (call->progress != NULL)
-    call->progress (call->received, call->total, call->progress_data);
-
-  if (call->full_after_write)
-    {
-      download_stop (task, disk_full_error (call));
-      return;
-    }
-
-  download_read (task);
+  g_file_query_info_async (call->part, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
+                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                           download_part_measured, g_object_ref (task));
 }
 
 static void
-download_space_rechecked (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
+download_part_measured (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   ClapCall *call = g_task_get_task_data (task);
   g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
 
-  info = g_file_query_filesystem_info_finish (G_FILE (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      download_stop (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (set_space_budget (call, info) == 0)
-    {
-      download_stop (task, disk_full_error (call));
-      return;
-    }
-
-  download_write (task, g_steal_pointer (&call->pending));
-}
-
-/* Writes @chunk (taken) to the .part, within the room the disk has left. */
-static void
-download_write (GTask  *task,
-                GBytes *chunk)
-{
-  ClapCall *call = g_task_get_task_data (task);
-  g_autoptr(GBytes) bytes = chunk;
-  gsize size = g_bytes_get_size (bytes);
-
-  if (call->space_checked && size > call->space_left)
-    {
-      if (!call->space_final)
-        {
-          call->pending = g_steal_pointer (&bytes);
-          query_free_space (task, download_space_rechecked);
-          return;
-        }
-
-      if (call->space_left == 0)
-        {
-          download_stop (task, disk_full_error (call));
-          return;
-        }
-
-      /* What fits, and no more: the .part keeps a true prefix to resume. */
-      g_debug ("Writing %" G_GUINT64_FORMAT " bytes of %s, then stopping before the disk's "
-               "reserve", call->space_left, call->url);
-      {
-        GBytes *fits = g_bytes_new_from_bytes (bytes, 0, call->space_left);
-
-        g_bytes_unref (bytes);
-        bytes = fits;
-        size = g_bytes_get_size (bytes);
-      }
-      call->full_after_write = TRUE;
-    }
-
-  if (call->space_checked)
-    call->space_left -= size;
-
-  g_output_stream_write_all_async (call->output, g_bytes_get_data (bytes, NULL), size,
-                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                                   download_written, g_object_ref (task));
-  /* The write keeps reading from @bytes: hold them until it finishes. */
-  g_object_set_data_full (G_OBJECT (task), "chunk", g_steal_pointer (&bytes),
-                          (GDestroyNotify) g_bytes_unref);
-}
-
-static void
-download_body_ended (GTask *task)
-{
-  ClapCall *call = g_task_get_task_data (task);
-
-  /* A whole body shorter than what tells a video from anything else. */
-  if (call->head != NULL)
-    {
-      if (!head_matches (call->download_kind, call->head->data, call->head->len))
-        download_refuse (task, not_video_error (call->download_kind));
-      else
-        download_write (task, g_byte_array_free_to_bytes (g_steal_pointer (&call->head)));
-      return;
-    }
-
-  if (call->total >= 0 && call->received != call->total)
-    {
-      _clap_call_fail (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NETWORK,
-                                          _("The connection closed before the whole file "
-                                            "arrived.")));
-      return;
-    }
-
-  g_debug ("< downloaded %" G_GOFFSET_FORMAT " bytes of %s in %.0f ms", call->received,
-           call->url, (g_get_monotonic_time () - call->started_us) / 1000.0);
-  g_clear_object (&call->input);
-  g_output_stream_close_async (call->output, G_PRIORITY_DEFAULT,
-                               g_task_get_cancellable (task), download_closed,
-                               g_object_ref (task));
-}
-
-static void
-download_chunk_read (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ClapCall *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  guint64 held;
-  gsize size;
-
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (bytes == NULL)
-    {
-      _clap_call_fail (task, _clap_transport_error (error));
-      return;
-    }
-
-  size = g_bytes_get_size (bytes);
-  if (size == 0)
-    {
-      download_body_ended (task);
-      return;
-    }
-
-  /* A body without a length, or longer than it said: stopped at the cap. */
-  held = (guint64) call->received + (call->head != NULL ? call->head->len : 0);
-  if (held + size > call->max_bytes)
-    {
-      download_refuse (task, too_large_error (call));
-      return;
-    }
-
-  /* Nothing of a fresh download is written before its start is seen. */
-  if (call->head != NULL)
-    {
-      g_byte_array_append (call->head, g_bytes_get_data (bytes, NULL), size);
-      if (call->head->len < HEAD_BYTES)
-        {
-          download_read (task);
-          return;
-        }
-
-      if (!head_matches (call->download_kind, call->head->data, call->head->len))
-        {
-          download_refuse (task, not_video_error (call->download_kind));
-          return;
-        }
-
-      g_clear_pointer (&bytes, g_bytes_unref);
-      bytes = g_byte_array_free_to_bytes (g_steal_pointer (&call->head));
-    }
-
-  download_write (task, g_steal_pointer (&bytes));
-}
-
-static void
-download_read (GTask *task)
-{
-  ClapCall *call = g_task_get_task_data (task);
-
-  g_input_stream_read_bytes_async (call->input, DOWNLOAD_CHUNK_SIZE, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), download_chunk_read,
-                                   g_object_ref (task));
-}
-
-static void
-download_opened (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ClapCall *call = g_task_get_task_data (task);
-  g_autoptr(GFileOutputStream) output = NULL;
-  g_autoptr(GError) error = NULL;
+  info = g_file_query_info_finish (G_FILE (source), result, NULL);
+  call->offset = info != NULL ? g_file_info_get_size (info) : 0;
+  /* A .part past the cap is no prefix of anything that may be kept. */
+  if (call->offset < 0 || (guint64) call->offset >= call->max_bytes)
+    call->offset = 0;
+  call->received = call->offset;
+  call->total = -1;
 
   if (call->offset > 0)
-    output = g_file_append_to_finish (G_FILE (source), result, &error);
-  else
-    output = g_file_create_finish (G_FILE (source), result, &error);
+    g_debug ("Resuming %s at byte %" G_GOFFSET_FORMAT, call->url, call->offset);
 
-  if (output == NULL)
-    {
-      download_stop (task, disk_error (call, error));
-      return;
-    }
-
-  call->output = G_OUTPUT_STREAM (g_steal_pointer (&output));
-  download_read (task);
-}
-
-/* A fresh start writes into the .part itself: replacing it would write to a
- * hidden temporary file renamed only on close, which a crash leaves behind
- * in the results folder, with what had arrived. */
-static void
-download_part_deleted (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ClapCall *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_delete_finish (G_FILE (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    {
-      download_stop (task, disk_error (call, error));
-      return;
-    }
-
-  g_file_create_async (call->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
-                       g_task_get_cancellable (task), download_opened, g_object_ref (task));
-}
-
-static void
-download_space_measured (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ClapCall *call = g_task_get_task_data (task);
-  g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-  guint64 budget, need;
-
-  info = g_file_query_filesystem_info_finish (G_FILE (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      download_stop (task, g_steal_pointer (&error));
-      return;
-    }
-
-  budget = set_space_budget (call, info);
-  need = call->total >= 0 ? (guint64) (call->total - call->offset)
-                          : MIN (call->max_bytes, UNKNOWN_SIZE_GUESS);
-  if (budget == 0 || (!call->resumable && budget < need))
-    {
-      g_debug ("%" G_GUINT64_FORMAT " bytes may be written, %" G_GUINT64_FORMAT " are needed",
-               budget, need);
-      download_stop (task, disk_full_error (call));
-      return;
-    }
-
-  if (call->offset > 0)
-    g_file_append_to_async (call->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
-                            g_task_get_cancellable (task), download_opened, g_object_ref (task));
-  else
-    g_file_delete_async (call->part, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                         download_part_deleted, g_object_ref (task));
+  _clap_call_send_hop (task);
 }
 
 /* The start of a "Content-Range: bytes START-END/TOTAL" header, or -1. */
@@ -918,119 +661,412 @@ _clap_download_answered (GTask *task)
 }
 
 static void
-download_part_measured (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+download_space_measured (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   ClapCall *call = g_task_get_task_data (task);
   g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 budget, need;
 
-  info = g_file_query_info_finish (G_FILE (source), result, NULL);
-  call->offset = info != NULL ? g_file_info_get_size (info) : 0;
-  /* A .part past the cap is no prefix of anything that may be kept. */
-  if (call->offset < 0 || (guint64) call->offset >= call->max_bytes)
-    call->offset = 0;
-  call->received = call->offset;
-  call->total = -1;
+  info = g_file_query_filesystem_info_finish (G_FILE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      download_stop (task, g_steal_pointer (&error));
+      return;
+    }
+
+  budget = set_space_budget (call, info);
+  need = call->total >= 0 ? (guint64) (call->total - call->offset)
+                          : MIN (call->max_bytes, UNKNOWN_SIZE_GUESS);
+  if (budget == 0 || (!call->resumable && budget < need))
+    {
+      g_debug ("%" G_GUINT64_FORMAT " bytes may be written, %" G_GUINT64_FORMAT " are needed",
+               budget, need);
+      download_stop (task, disk_full_error (call));
+      return;
+    }
 
   if (call->offset > 0)
-    g_debug ("Resuming %s at byte %" G_GOFFSET_FORMAT, call->url, call->offset);
-
-  _clap_call_send_hop (task);
+    g_file_append_to_async (call->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
+                            g_task_get_cancellable (task), download_opened, g_object_ref (task));
+  else
+    g_file_delete_async (call->part, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                         download_part_deleted, g_object_ref (task));
 }
 
-/* Each attempt starts from what the .part holds. */
-void
-_clap_download_begin_attempt (GTask *task)
+/* A fresh start writes into the .part itself: replacing it would write to a
+ * hidden temporary file renamed only on close, which a crash leaves behind
+ * in the results folder, with what had arrived. */
+static void
+download_part_deleted (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
+  g_autoptr(GTask) task = user_data;
   ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
 
-  g_file_query_info_async (call->part, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
-                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                           download_part_measured, g_object_ref (task));
+  if (!g_file_delete_finish (G_FILE (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      download_stop (task, disk_error (call, error));
+      return;
+    }
+
+  g_file_create_async (call->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
+                       g_task_get_cancellable (task), download_opened, g_object_ref (task));
 }
 
 static void
-download_prepared (GObject      *source,
+download_opened (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GFileOutputStream) output = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (call->offset > 0)
+    output = g_file_append_to_finish (G_FILE (source), result, &error);
+  else
+    output = g_file_create_finish (G_FILE (source), result, &error);
+
+  if (output == NULL)
+    {
+      download_stop (task, disk_error (call, error));
+      return;
+    }
+
+  call->output = G_OUTPUT_STREAM (g_steal_pointer (&output));
+  download_read (task);
+}
+
+static void
+download_read (GTask *task)
+{
+  ClapCall *call = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (call->input, DOWNLOAD_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), download_chunk_read,
+                                   g_object_ref (task));
+}
+
+static void
+download_chunk_read (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  guint64 held;
+  gsize size;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (bytes == NULL)
+    {
+      _clap_call_fail (task, _clap_transport_error (error));
+      return;
+    }
+
+  size = g_bytes_get_size (bytes);
+  if (size == 0)
+    {
+      download_body_ended (task);
+      return;
+    }
+
+  /* A body without a length, or longer than it said: stopped at the cap. */
+  held = (guint64) call->received + (call->head != NULL ? call->head->len : 0);
+  if (held + size > call->max_bytes)
+    {
+      download_refuse (task, too_large_error (call));
+      return;
+    }
+
+  /* Nothing of a fresh download is written before its start is seen. */
+  if (call->head != NULL)
+    {
+      g_byte_array_append (call->head, g_bytes_get_data (bytes, NULL), size);
+      if (call->head->len < HEAD_BYTES)
+        {
+          download_read (task);
+          return;
+        }
+
+      if (!head_matches (call->download_kind, call->head->data, call->head->len))
+        {
+          download_refuse (task, not_video_error (call->download_kind));
+          return;
+        }
+
+      g_clear_pointer (&bytes, g_bytes_unref);
+      bytes = g_byte_array_free_to_bytes (g_steal_pointer (&call->head));
+    }
+
+  download_write (task, g_steal_pointer (&bytes));
+}
+
+/* Writes @chunk (taken) to the .part, within the room the disk has left. */
+static void
+download_write (GTask  *task,
+                GBytes *chunk)
+{
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GBytes) bytes = chunk;
+  gsize size = g_bytes_get_size (bytes);
+
+  if (call->space_checked && size > call->space_left)
+    {
+      if (!call->space_final)
+        {
+          call->pending = g_steal_pointer (&bytes);
+          query_free_space (task, download_space_rechecked);
+          return;
+        }
+
+      if (call->space_left == 0)
+        {
+          download_stop (task, disk_full_error (call));
+          return;
+        }
+
+      /* What fits, and no more: the .part keeps a true prefix to resume. */
+      g_debug ("Writing %" G_GUINT64_FORMAT " bytes of %s, then stopping before the disk's "
+               "reserve", call->space_left, call->url);
+      {
+        GBytes *fits = g_bytes_new_from_bytes (bytes, 0, call->space_left);
+
+        g_bytes_unref (bytes);
+        bytes = fits;
+        size = g_bytes_get_size (bytes);
+      }
+      call->full_after_write = TRUE;
+    }
+
+  if (call->space_checked)
+    call->space_left -= size;
+
+  g_output_stream_write_all_async (call->output, g_bytes_get_data (bytes, NULL), size,
+                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                   download_written, g_object_ref (task));
+  /* The write keeps reading from @bytes: hold them until it finishes. */
+  g_object_set_data_full (G_OBJECT (task), "chunk", g_steal_pointer (&bytes),
+                          (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+download_space_rechecked (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = g_file_query_filesystem_info_finish (G_FILE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      download_stop (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (set_space_budget (call, info) == 0)
+    {
+      download_stop (task, disk_full_error (call));
+      return;
+    }
+
+  download_write (task, g_steal_pointer (&call->pending));
+}
+
+static void
+download_written (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gsize written = 0;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written, &error))
+    {
+      /* A full disk is not transient: the take stays not downloaded and is
+       * resumed later, from the .part file. */
+      download_stop (task, disk_error (call, error));
+      return;
+    }
+
+  call->received += (goffset) written;
+  if (call->progress != NULL)
+    call->progress (call->received, call->total, call->progress_data);
+
+  if (call->full_after_write)
+    {
+      download_stop (task, disk_full_error (call));
+      return;
+    }
+
+  download_read (task);
+}
+
+static void
+download_body_ended (GTask *task)
+{
+  ClapCall *call = g_task_get_task_data (task);
+
+  /* A whole body shorter than what tells a video from anything else. */
+  if (call->head != NULL)
+    {
+      if (!head_matches (call->download_kind, call->head->data, call->head->len))
+        download_refuse (task, not_video_error (call->download_kind));
+      else
+        download_write (task, g_byte_array_free_to_bytes (g_steal_pointer (&call->head)));
+      return;
+    }
+
+  if (call->total >= 0 && call->received != call->total)
+    {
+      _clap_call_fail (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NETWORK,
+                                          _("The connection closed before the whole file "
+                                            "arrived.")));
+      return;
+    }
+
+  g_debug ("< downloaded %" G_GOFFSET_FORMAT " bytes of %s in %.0f ms", call->received,
+           call->url, (g_get_monotonic_time () - call->started_us) / 1000.0);
+  g_clear_object (&call->input);
+  g_output_stream_close_async (call->output, G_PRIORITY_DEFAULT,
+                               g_task_get_cancellable (task), download_closed,
+                               g_object_ref (task));
+}
+
+static void
+download_closed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GTask) verify_task = NULL;
+  g_autoptr(GError) error = NULL;
+  Verify *verify;
+
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
+    {
+      download_stop (task, disk_error (call, error));
+      return;
+    }
+
+  g_clear_object (&call->output);
+
+  verify = g_new0 (Verify, 1);
+  verify->part = g_object_ref (call->part);
+  verify->kind = call->download_kind;
+  verify_task = g_task_new (NULL, g_task_get_cancellable (task), download_verified,
+                            g_object_ref (task));
+  g_task_set_source_tag (verify_task, download_closed);
+  g_task_set_task_data (verify_task, verify, (GDestroyNotify) verify_free);
+  g_task_run_in_thread (verify_task, download_verify_thread);
+}
+
+/* Worker: the whole file is what was asked for (a resumed .part was
+ * started by an earlier attempt, perhaps of an older version, whose first
+ * bytes were never seen here), and a video whose own structure says it is
+ * longer than what arrived (an MP4 cut short by a server that still sent a
+ * matching Content-Length) is not the file. */
+static void
+download_verify_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  Verify *verify = task_data;
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 head[HEAD_BYTES];
+  gsize n = 0;
+  ClapMediaInfo info;
+
+  stream = g_file_read (verify->part, cancellable, &error);
+  if (stream == NULL ||
+      !g_input_stream_read_all (G_INPUT_STREAM (stream), head, sizeof head, &n, cancellable,
+                                &error))
+    {
+      g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK,
+                               "%s", error->message);
+      return;
+    }
+  g_clear_object (&stream);
+
+  if (!head_matches (verify->kind, head, n))
+    {
+      g_task_return_error (task, not_video_error (verify->kind));
+      return;
+    }
+
+  /* Formats the probe does not know are taken as they are. */
+  if (!clap_media_probe_file (verify->part, &info, cancellable, &error) &&
+      g_error_matches (error, CLAP_MEDIA_ERROR, CLAP_MEDIA_ERROR_CORRUPT))
+    {
+      g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
+                               _("The server sent an incomplete file: %s"), error->message);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+download_verified (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   ClapCall *call = g_task_get_task_data (task);
   GError *error = NULL;
-  int fd;
 
-  fd = (int) g_task_propagate_int (G_TASK (result), &error);
-  if (fd < 0)
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_task_return_error (task, error);
+      /* A cancelled check says nothing of the file: keep it. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _clap_call_fail (task, error);
+      else if (g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NOT_VIDEO))
+        download_refuse (task, error);
+      else
+        {
+          /* Not a prefix to resume from: the next attempt starts again. */
+          g_file_delete (call->part, NULL, NULL);
+          _clap_call_fail (task, error);
+        }
       return;
     }
 
-  call->lock_fd = fd;
-  if (!g_task_return_error_if_cancelled (task))
-    _clap_call_send (task);
+  g_file_move_async (call->part, call->destination, G_FILE_COPY_OVERWRITE,
+                     G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                     NULL, NULL, download_moved, g_object_ref (task));
 }
 
-/* Streams @url into @destination through "DESTINATION.part", resuming a
- * .part left by an earlier attempt or run where the server allows ranges,
- * and renames it into place once whole and verified.
- *
- * At most @max_bytes are accepted (see clap_client_result_max_bytes() and
- * CLAP_THUMBNAIL_MAX_BYTES): more fails with CLAP_CLIENT_ERROR_TOO_LARGE.
- * A body that does not start as @kind fails with
- * CLAP_CLIENT_ERROR_NOT_VIDEO; a redirect to an address that is not
- * secure with CLAP_CLIENT_ERROR_INSECURE_URL. Those three leave nothing
- * behind and are not tried again. Too little room on the disk fails with
- * CLAP_CLIENT_ERROR_DISK, the .part kept for a later resume; another
- * process downloading the same destination with CLAP_CLIENT_ERROR_BUSY.
- * The destination's folder keeps one empty lock file,
- * ".clapboard-downloads.lock", shared by all its downloads. */
-void
-clap_client_download_async (ClapClient          *self,
-                            const char          *url,
-                            GFile               *destination,
-                            guint64              max_bytes,
-                            ClapDownloadKind     kind,
-                            ClapProgressFunc     progress,
-                            gpointer             progress_data,
-                            GDestroyNotify       progress_notify,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+static void
+download_moved (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) prepare = NULL;
-  g_autofree char *part_path = NULL;
-  g_autofree char *path = NULL;
-  ClapCall *call;
+  g_autoptr(GTask) task = user_data;
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
 
-  g_return_if_fail (CLAP_IS_CLIENT (self));
-  g_return_if_fail (url != NULL);
-  g_return_if_fail (G_IS_FILE (destination));
-  g_return_if_fail (max_bytes > 0);
-
-  task = _clap_call_new (self, _CLAP_CALL_DOWNLOAD, "GET", url, TRUE, clap_client_download_async,
-                         cancellable, callback, user_data);
-  call = g_task_get_task_data (task);
-  call->destination = g_object_ref (destination);
-  call->max_bytes = max_bytes;
-  call->download_kind = kind;
-  path = g_file_get_path (destination);
-  part_path = g_strconcat (path, ".part", NULL);
-  call->part = g_file_new_for_path (part_path);
-  call->progress = progress;
-  call->progress_data = progress_data;
-  call->progress_notify = progress_notify;
-
-  /* The lock comes back even when the call was cancelled meanwhile, so
-   * that its descriptor is closed with the call. */
-  prepare = g_task_new (NULL, cancellable, download_prepared, g_object_ref (task));
-  g_task_set_source_tag (prepare, clap_client_download_async);
-  g_task_set_check_cancellable (prepare, FALSE);
-  g_task_set_task_data (prepare, g_object_ref (destination), g_object_unref);
-  g_task_run_in_thread (prepare, download_prepare_thread);
+  if (!g_file_move_finish (G_FILE (source), result, &error))
+    _clap_call_return_error (task, disk_error (call, error));
+  else
+    _clap_call_return_boolean (task);
 }
 
 gboolean
