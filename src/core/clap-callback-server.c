@@ -163,7 +163,8 @@ token_read (const char *path)
   gssize n;
   int fd;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  /* Not through a link, and never waiting on a pipe put in its place. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0)
     return NULL;
 
@@ -250,14 +251,14 @@ clap_callback_server_load_token (const char  *folder,
       if (saved != EEXIST)
         {
           g_set_error (error, CLAP_CALLBACK_SERVER_ERROR, CLAP_CALLBACK_SERVER_ERROR_TOKEN,
-                       _("The callback receiver's key file “%s” could not be written: %s"),
+                       _("The callback receiver's token file “%s” could not be written: %s"),
                        path, g_strerror (saved));
           return NULL;
         }
     }
 
   g_set_error (error, CLAP_CALLBACK_SERVER_ERROR, CLAP_CALLBACK_SERVER_ERROR_TOKEN,
-               _("The callback receiver's key file “%s” could not be read."), path);
+               _("The callback receiver's token file “%s” could not be read."), path);
   return NULL;
 }
 

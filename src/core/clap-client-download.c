@@ -640,9 +640,10 @@ _clap_download_answered (GTask *task)
 
   call->received = call->offset;
   length = soup_message_headers_get_content_length (headers);
-  call->total = length > 0 || soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-                ? call->offset + length
-                : -1;
+  if (length > 0 || soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    call->total = call->offset + length;
+  else
+    call->total = -1;
 
   /* Refused before a byte is written. */
   if (call->total >= 0 && (guint64) call->total > call->max_bytes)

@@ -378,36 +378,38 @@ shown_url (const char *url)
   return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
 }
 
-/* @size bytes of a body as text a person can read: valid UTF-8, at most
- * EXCHANGE_MAX_BODY bytes, and saying so when it was cut. */
+/* @size bytes of a body as text a person can read: valid UTF-8, without
+ * the key, at most EXCHANGE_MAX_BODY bytes, and saying so when it was cut.
+ * The key goes before the cut: a cut through it would leave a part. */
 static char *
-capped_text (const guint8 *data,
+capped_text (ClapClient   *self,
+             const guint8 *data,
              gsize         size)
 {
   const gsize room = EXCHANGE_MAX_BODY - 64;  /* for the note */
   g_autofree char *valid = NULL;
+  g_autofree char *scrubbed = NULL;
   gsize length;
 
   if (size == 0)
     return g_strdup ("");
 
-  valid = g_utf8_make_valid ((const char *) data, MIN (size, room));
-  length = strlen (valid);
+  valid = g_utf8_make_valid ((const char *) data, size);
+  scrubbed = scrub (self, valid);
+  length = strlen (scrubbed);
+  if (length <= room)
+    return g_steal_pointer (&scrubbed);
 
-  if (length > room)
-    {
-      /* U+FFFD takes 3 bytes where an invalid byte took one: cut again,
-       * at the start of a character. */
-      char *end = valid + room;
+  /* At the start of a character. */
+  {
+    char *end = scrubbed + room;
 
-      while (end > valid && ((guchar) *end & 0xC0) == 0x80)
-        end--;
-      *end = '\0';
-    }
+    while (end > scrubbed && ((guchar) *end & 0xC0) == 0x80)
+      end--;
+    *end = '\0';
+  }
 
-  if (size > room || length > room)
-    return g_strdup_printf ("%s… [%" G_GSIZE_FORMAT " bytes in all]", valid, size);
-  return g_steal_pointer (&valid);
+  return g_strdup_printf ("%s… [%" G_GSIZE_FORMAT " bytes in all]", scrubbed, size);
 }
 
 static void
@@ -457,7 +459,8 @@ request_body_text (ClapCall *call)
     case _CLAP_CALL_JSON:
       if (call->body == NULL)
         return NULL;
-      return capped_text (g_bytes_get_data (call->body, NULL), g_bytes_get_size (call->body));
+      return capped_text (call->client, g_bytes_get_data (call->body, NULL),
+                          g_bytes_get_size (call->body));
 
     case _CLAP_CALL_PUT:
       return g_strdup_printf ("[%" G_GOFFSET_FORMAT " bytes of %s]", call->file_size,
@@ -476,12 +479,15 @@ response_body_text (ClapCall *call)
     return g_strdup (call->answer_note);
 
   if (call->kind == _CLAP_CALL_DOWNLOAD)
-    return call->status != 0
-           ? g_strdup_printf ("[%" G_GOFFSET_FORMAT " bytes]", MAX (call->received - call->offset, 0))
-           : NULL;
+    {
+      if (call->status == 0)
+        return NULL;
+      return g_strdup_printf ("[%" G_GOFFSET_FORMAT " bytes]",
+                              MAX (call->received - call->offset, 0));
+    }
 
   if (call->answer != NULL)
-    return capped_text (call->answer->data, call->answer->len);
+    return capped_text (call->client, call->answer->data, call->answer->len);
 
   return NULL;
 }
