@@ -526,7 +526,9 @@ download_prepared (GObject      *source,
     }
 
   call->lock_fd = fd;
-  if (!g_task_return_error_if_cancelled (task))
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    _clap_call_return_error (task, error);
+  else
     _clap_call_send (task);
 }
 

@@ -609,8 +609,11 @@ static gboolean
 retry_cb (gpointer user_data)
 {
   GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
 
-  if (!g_task_return_error_if_cancelled (task))
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    _clap_call_return_error (task, g_steal_pointer (&error));
+  else
     _clap_call_send (task);
 
   g_object_unref (task);
@@ -626,22 +629,37 @@ call_drop_streams (ClapCall *call)
     _clap_download_reset (call);
 }
 
+/* The call is over: its streams go, and a download's lock, which must not
+ * wait for the caller to drop the result (it may keep it for its record). */
+static void
+call_end (GTask        *task,
+          const GError *error)
+{
+  ClapCall *call = g_task_get_task_data (task);
+
+  call_drop_streams (call);
+  if (call->lock_fd >= 0)
+    {
+      close (call->lock_fd);
+      call->lock_fd = -1;
+    }
+  call_record (task, error);
+}
+
 /* Ends the call with @error (taken), whatever the error: for what must
  * never be tried again even when its code says it could be. */
 void
 _clap_call_return_error (GTask  *task,
                          GError *error)
 {
-  call_drop_streams (g_task_get_task_data (task));
-  call_record (task, error);
+  call_end (task, error);
   g_task_return_error (task, error);
 }
 
 void
 _clap_call_return_boolean (GTask *task)
 {
-  call_drop_streams (g_task_get_task_data (task));
-  call_record (task, NULL);
+  call_end (task, NULL);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -650,8 +668,7 @@ call_return_pointer (GTask          *task,
                      gpointer        data,
                      GDestroyNotify  destroy)
 {
-  call_drop_streams (g_task_get_task_data (task));
-  call_record (task, NULL);
+  call_end (task, NULL);
   g_task_return_pointer (task, data, destroy);
 }
 

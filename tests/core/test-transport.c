@@ -35,6 +35,7 @@ typedef struct {
   guint              n_keyed;     /* requests that carried Authorization */
   GPtrArray         *queued;      /* every URL the client's session queued */
   GBytes            *clip;        /* a small MP4 */
+  GBytes            *large;       /* 9 MiB that start as that MP4 */
   GBytes            *endless_chunk;
   gsize              endless_sent;
   SoupServerMessage *held;        /* paused by /hold/ until released */
@@ -217,6 +218,8 @@ handle (SoupServer        *server,
     respond_bytes (msg, "video/mp4", fx->clip);
   else if (g_str_equal (path, "/ranged.mp4"))
     respond_ranged (msg, fx->clip);
+  else if (g_str_equal (path, "/large.mp4"))
+    respond_ranged (msg, fx->large);
   else if (g_str_has_prefix (path, "/hold/"))
     {
       /* Answered once the test lets go. */
@@ -337,6 +340,20 @@ setup (Fixture       *fx,
   fx->queued = g_ptr_array_new_with_free_func (g_free);
   fx->clip = clap_test_make_mp4 ("isom", 1000, 3000, 320, 180, FALSE, FALSE);
   fx->endless_chunk = g_bytes_new_take (g_strnfill (ENDLESS_CHUNK, 'a'), ENDLESS_CHUNK);
+  {
+    /* the clip, then a "free" box over the rest, of bytes that differ */
+    gsize size = 9 * 1024 * 1024;
+    gsize start = g_bytes_get_size (fx->clip);
+    guint32 box = GUINT32_TO_BE ((guint32) (size - start));
+    guint8 *bytes = g_malloc (size);
+
+    for (gsize i = 0; i < size; i++)
+      bytes[i] = (guint8) (i * 7);
+    memcpy (bytes, g_bytes_get_data (fx->clip, NULL), start);
+    memcpy (bytes + start, &box, 4);
+    memcpy (bytes + start + 4, "free", 4);
+    fx->large = g_bytes_new_take (bytes, size);
+  }
 
   fx->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (fx->server, NULL, handle, fx, NULL);
@@ -358,6 +375,7 @@ teardown (Fixture       *fx,
   g_hash_table_unref (fx->counts);
   g_ptr_array_unref (fx->queued);
   g_bytes_unref (fx->clip);
+  g_bytes_unref (fx->large);
   g_bytes_unref (fx->endless_chunk);
   clap_test_rm_rf (fx->dir);
   g_free (fx->dir);
@@ -889,6 +907,72 @@ test_download_disk_reserve (Fixture       *fx,
   g_assert_no_error (error);
 }
 
+typedef struct {
+  ClapClient *client;
+  goffset     at;
+} Squeeze;
+
+/* Another program takes the disk's room once @at bytes have arrived. */
+static void
+squeeze_disk (goffset  received,
+              goffset  total,
+              gpointer user_data)
+{
+  Squeeze *squeeze = user_data;
+
+  if (received >= squeeze->at)
+    _clap_client_set_disk_reserve (squeeze->client, G_MAXUINT64 - 1);
+}
+
+/* The free space is looked at again every few MiB: when the disk fills
+ * during a download, it stops before the reserve, keeps a true prefix, and
+ * resumes from it once there is room. */
+static void
+test_download_disk_fills (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (fx->base, "/large.mp4", NULL);
+  g_autofree char *path = g_build_filename (fx->dir, "large.mp4", NULL);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  Squeeze squeeze = { fx->client, 1024 * 1024 };
+  gsize length = 0;
+  Wait w = { 0 };
+
+  clap_client_download_async (fx->client, url, file, CLAP_RESULT_MAX_BYTES,
+                              CLAP_DOWNLOAD_KIND_VIDEO, squeeze_disk, &squeeze, NULL, NULL,
+                              store_result, &w);
+  wait_until (&w.done);
+  result = w.result;
+  g_assert_false (clap_client_download_finish (fx->client, result, &error));
+  g_assert_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK);
+  g_assert_nonnull (strstr (error->message, "The disk is full"));
+  g_assert_cmpuint (count (fx, "/large.mp4"), ==, 1);
+  g_clear_error (&error);
+
+  /* stopped at the next look, 4 MiB in: a true prefix */
+  g_assert_true (g_file_get_contents (part, &contents, &length, NULL));
+  g_test_message ("the .part holds %" G_GSIZE_FORMAT " bytes", length);
+  g_assert_cmpuint (length, >=, 1024 * 1024);
+  g_assert_cmpuint (length, <=, 4 * 1024 * 1024);
+  g_assert_cmpmem (contents, length, g_bytes_get_data (fx->large, NULL), length);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* room again: the rest, from where it stopped (the first call's result
+   * is still held here: its lock is not) */
+  _clap_client_set_disk_reserve (fx->client, G_MAXUINT64);
+  g_assert_true (download (fx, "/large.mp4", "large.mp4", CLAP_RESULT_MAX_BYTES, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count (fx, "/large.mp4"), ==, 2);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (fx->large, NULL),
+                   g_bytes_get_size (fx->large));
+}
+
 /* Locks --------------------------------------------------------------------- */
 
 static gboolean
@@ -1271,6 +1355,7 @@ main (int argc, char *argv[])
   ADD ("download/resumed-junk", test_download_resumed_junk);
   ADD ("download/picture-kind", test_download_picture_kind);
   ADD ("download/disk-reserve", test_download_disk_reserve);
+  ADD ("download/disk-fills", test_download_disk_fills);
   ADD ("lock/busy", test_lock_busy);
   ADD ("lock/dead-owner", test_lock_dead_owner);
   ADD ("lock/stale-removed", test_lock_stale_removed);
