@@ -1011,7 +1011,11 @@ hop_sent (GObject      *source,
   call->status = soup_message_get_status (call->message);
   headers = soup_message_get_response_headers (call->message);
   _clap_call_note_retry_after (call);
-  g_debug ("< %u %s %s", call->status, call->hop_method, call->hop_url);
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      g_autofree char *shown = shown_url (call->hop_url);
+      g_debug ("< %u %s %s", call->status, call->hop_method, shown);
+    }
 
   if (is_redirect (call->status))
     location = soup_message_headers_get_one (headers, "Location");
