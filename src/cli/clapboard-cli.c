@@ -328,7 +328,7 @@ clap_cli_download_result (ClapCli    *cli,
   data = g_new0 (DownloadData, 1);
   data->cli = cli;
   data->output = g_file_get_path (file);
-  clap_client_download_async (cli->client, url, file, CLAP_RESULT_MAX_BYTES, download_progress, data, NULL,
+  clap_client_download_async (cli->client, url, file, CLAP_RESULT_MAX_BYTES, CLAP_DOWNLOAD_KIND_VIDEO, download_progress, data, NULL,
                               cli->cancellable, download_done, data);
 }
 

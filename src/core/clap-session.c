@@ -935,7 +935,7 @@ download_done (GObject      *source,
           thumb->path = g_build_filename (self->results_dir, name, NULL);
           file = g_file_new_for_path (thumb->path);
           clap_client_download_async (self->client, clap_task_get_thumbnail_url (task), file,
-                                      CLAP_THUMBNAIL_MAX_BYTES,
+                                      CLAP_THUMBNAIL_MAX_BYTES, CLAP_DOWNLOAD_KIND_PICTURE,
                                       NULL, NULL, NULL, self->cancellable, thumbnail_done, thumb);
         }
     }
@@ -1012,7 +1012,7 @@ start_one (ClapSession *self,
   g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
                            cancellable, G_CONNECT_SWAPPED);
   clap_client_download_async (self->client, clap_task_get_result_url (task), file,
-                              CLAP_RESULT_MAX_BYTES,
+                              CLAP_RESULT_MAX_BYTES, CLAP_DOWNLOAD_KIND_VIDEO,
                               download_progress, download, NULL, cancellable, download_done,
                               download);
 }
