@@ -176,3 +176,108 @@ clap_cli_download (ClapCli  *cli,
 {
   return run_task_command (cli, argc, argv, TRUE);
 }
+
+/* check ------------------------------------------------------------------- */
+
+/* Whether the service answers at its address and takes the key, without
+ * spending anything: one query for a task that cannot exist. */
+
+typedef struct {
+  ClapCli  *cli;
+  gboolean  json;
+} Check;
+
+static void
+print_check_json (ClapCli      *cli,
+                  gboolean      accepted,
+                  guint         round_trip_ms,
+                  guint         http_status,
+                  const GError *error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "baseUrl");
+  json_builder_add_string_value (b, clap_client_get_base_url (cli->client));
+  json_builder_set_member_name (b, "keyAccepted");
+  json_builder_add_boolean_value (b, accepted);
+  json_builder_set_member_name (b, "httpStatus");
+  json_builder_add_int_value (b, http_status);
+  json_builder_set_member_name (b, "roundTripMs");
+  json_builder_add_int_value (b, round_trip_ms);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_string_value (b, error ? error->message : NULL);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  text = json_to_string (root, TRUE);
+  g_print ("%s\n", text);
+}
+
+static void
+checked (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Check *check = user_data;
+  ClapCli *cli = check->cli;
+  g_autoptr(GError) error = NULL;
+  guint round_trip_ms = 0, http_status = 0;
+  gboolean accepted;
+
+  accepted = clap_client_check_finish (CLAP_CLIENT (source), result, &round_trip_ms, &http_status,
+                                       &error);
+  if (check->json)
+    print_check_json (cli, accepted, round_trip_ms, http_status, error);
+
+  if (!accepted)
+    {
+      /* With --json the message is in the JSON; the exit code says the same. */
+      clap_cli_quit (cli, check->json ? clap_cli_exit_code_for_error (error)
+                                      : clap_cli_fail (cli, error));
+      return;
+    }
+
+  if (!check->json)
+    /* Translators: "The service at https://apimodels.app accepts the key (HTTP 404 for a
+     * test query, 182 ms)." */
+    g_print (_("The service at %s accepts the key (HTTP %u for a test query, %u ms). Nothing "
+               "was spent.\n"), clap_client_get_base_url (cli->client), http_status,
+             round_trip_ms);
+  clap_cli_quit (cli, CLAP_EXIT_OK);
+}
+
+int
+clap_cli_check (ClapCli  *cli,
+                int       argc,
+                char    **argv)
+{
+  Check check = { cli };
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &check.json, N_("Print the result as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (context,
+                                _("Checks the service address and the API key without spending "
+                                  "anything: one query for a task that cannot exist. Exit code 0: "
+                                  "the key is accepted; 4: it is rejected; 6: the service cannot "
+                                  "be reached or does not answer as it should."));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return clap_cli_usage_error (context, error->message);
+  if (argc != 1)
+    return clap_cli_usage_error (context, _("check takes no argument"));
+
+  if (!clap_cli_ensure_client (cli, TRUE))
+    return cli->exit_code;
+
+  clap_client_check_async (cli->client, cli->cancellable, checked, &check);
+  return clap_cli_run_loop (cli);
+}

@@ -64,6 +64,10 @@ int       clap_cli_resume        (ClapCli  *cli,
                                   char    **argv);
 int       clap_cli_fail          (ClapCli      *cli,
                                   const GError *error);
+int       clap_cli_exit_code_for_error (const GError *error);
+int       clap_cli_check         (ClapCli  *cli,
+                                  int       argc,
+                                  char    **argv);
 void      clap_cli_progress      (ClapCli    *cli,
                                   const char *format,
                                   ...) G_GNUC_PRINTF (2, 3);

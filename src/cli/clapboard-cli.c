@@ -44,7 +44,8 @@ print_usage (FILE *out)
              "  status     print the state of a take: status TASK_ID\n"
              "  download   save the result of a take: download TASK_ID --output FILE\n"
              "  list       print the history of takes (shared with the window)\n"
-             "  resume     follow and download every take left unfinished"),
+             "  resume     follow and download every take left unfinished\n"
+             "  check      check the service address and the key, spending nothing"),
            _("The API key is read from CLAPBOARD_API_KEY; the service address from --base-url "
              "or CLAPBOARD_BASE_URL (default https://apimodels.app). The history is the "
              "window's, in the user data folder, or in CLAPBOARD_DATA_DIR if set."),
@@ -131,10 +132,18 @@ int
 clap_cli_fail (ClapCli      *cli,
                const GError *error)
 {
-  int code = CLAP_EXIT_FAILURE;
-
   clap_cli_progress_end (cli);
   g_printerr ("clapboard-cli: %s\n", error->message);
+
+  cli->exit_code = clap_cli_exit_code_for_error (error);
+  return cli->exit_code;
+}
+
+/* The exit code @error stands for (ClapExit). */
+int
+clap_cli_exit_code_for_error (const GError *error)
+{
+  int code = CLAP_EXIT_FAILURE;
 
   if (error->domain == CLAP_REQUEST_ERROR || error->domain == CLAP_MEDIA_ERROR)
     code = CLAP_EXIT_INVALID;
@@ -163,7 +172,10 @@ clap_cli_fail (ClapCli      *cli,
           code = CLAP_EXIT_EXPIRED;
           break;
         case CLAP_CLIENT_ERROR_INSECURE_URL:
-          code = CLAP_EXIT_USAGE;
+          /* An address from the service (a result, a redirect) that is not
+           * secure: the service answered badly. One typed on the command
+           * line is refused as a usage error before anything is sent. */
+          code = CLAP_EXIT_NETWORK;
           break;
         case CLAP_CLIENT_ERROR_BUSY:
           code = CLAP_EXIT_FAILURE;
@@ -174,7 +186,6 @@ clap_cli_fail (ClapCli      *cli,
         }
     }
 
-  cli->exit_code = code;
   return code;
 }
 
@@ -328,7 +339,7 @@ clap_cli_download_result (ClapCli    *cli,
   data = g_new0 (DownloadData, 1);
   data->cli = cli;
   data->output = g_file_get_path (file);
-  clap_client_download_async (cli->client, url, file, CLAP_RESULT_MAX_BYTES, download_progress, data, NULL,
+  clap_client_download_async (cli->client, url, file, CLAP_RESULT_MAX_BYTES, CLAP_DOWNLOAD_KIND_VIDEO, download_progress, data, NULL,
                               cli->cancellable, download_done, data);
 }
 
@@ -421,6 +432,8 @@ main (int   argc,
     status = clap_cli_list (&cli, argc - i, argv + i);
   else if (g_str_equal (command, "resume"))
     status = clap_cli_resume (&cli, argc - i, argv + i);
+  else if (g_str_equal (command, "check"))
+    status = clap_cli_check (&cli, argc - i, argv + i);
   else
     {
       g_printerr (_("clapboard-cli: unknown command “%s”\n"), command);

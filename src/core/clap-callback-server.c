@@ -3,7 +3,13 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
@@ -17,6 +23,14 @@
  * messages are never used. A known id gets 200 so the service stops
  * resending; a duplicate only asks once more, and a take's state never goes
  * back. Everything else gets a 4xx and changes nothing.
+ *
+ * Whoever reaches the port must still know the path: it carries a secret
+ * token (CLAP_CALLBACK_SERVER_PATH "/" TOKEN), kept per installation in a
+ * file only its owner can read, so that another user of this computer
+ * cannot post to it. Any other path is a 404 that causes nothing. And a
+ * burst of callbacks for one take, forged or resent, makes at most one
+ * query every CLAP_CALLBACK_SERVER_HINT_INTERVAL_MS: the key is not spent
+ * at a stranger's pace.
  *
  * Bodies are read chunk by chunk and never more than
  * CLAP_CALLBACK_SERVER_MAX_BODY is kept, whatever the path: libsoup would
@@ -40,6 +54,14 @@
 #define MAX_CONNECTIONS 16
 #define DEFAULT_REQUEST_TIMEOUT_MS (10 * 1000)
 
+/* 192 bits of randomness, 32 characters of URL-safe base64. */
+#define TOKEN_BYTES      24
+#define TOKEN_MIN_LENGTH 22  /* 128 bits */
+#define TOKEN_MAX_LENGTH 128
+
+/* The hint times of more takes than this are pruned of the stale ones. */
+#define MAX_HINTED 256
+
 struct _ClapCallbackServer
 {
   GObject      parent_instance;
@@ -50,7 +72,10 @@ struct _ClapCallbackServer
   GPtrArray   *to_cut;     /* SoupServerMessage, paused mid-body */
   guint        cut_id;
   GHashTable  *live;       /* SoupServerMessage → its deadline (GSource) */
+  GHashTable  *hinted;     /* task id → when it last made a query (monotonic µs) */
+  char        *token;
   guint        timeout_ms;
+  guint        hint_interval_ms;
   guint        n_accepted;
   guint        n_refused;
 };
@@ -79,6 +104,217 @@ incoming_free (Incoming *incoming)
   g_clear_pointer (&incoming->body, g_byte_array_unref);
   g_free (incoming);
 }
+
+/* Tokens ------------------------------------------------------------------ */
+
+static gboolean
+token_is_valid (const char *token)
+{
+  gsize length = token != NULL ? strlen (token) : 0;
+
+  if (length < TOKEN_MIN_LENGTH || length > TOKEN_MAX_LENGTH)
+    return FALSE;
+
+  for (const char *p = token; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+
+  return TRUE;
+}
+
+/* A new token from the kernel's random source (never GLib's generator,
+ * which is predictable), as URL-safe base64. */
+static char *
+token_new (void)
+{
+  guint8 bytes[TOKEN_BYTES];
+  gsize filled = 0;
+  char *token;
+
+  while (filled < sizeof bytes)
+    {
+      gssize n = getrandom (bytes + filled, sizeof bytes - filled, 0);
+
+      if (n < 0 && errno != EINTR)
+        g_error ("The system gave no random bytes: %s", g_strerror (errno));
+      if (n > 0)
+        filled += (gsize) n;
+    }
+
+  token = g_base64_encode (bytes, sizeof bytes);
+  for (char *p = token; *p != '\0'; p++)
+    {
+      if (*p == '+')
+        *p = '-';
+      else if (*p == '/')
+        *p = '_';
+    }
+  memset (bytes, 0, sizeof bytes);
+  return token;
+}
+
+/* The token kept at @path, its mode made 0600, or NULL when there is none
+ * (or none that is valid). */
+static char *
+token_read (const char *path)
+{
+  char buffer[TOKEN_MAX_LENGTH + 2] = { 0 };
+  struct stat st;
+  gssize n;
+  int fd;
+
+  /* Not through a link, and never waiting on a pipe put in its place. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return NULL;
+
+  n = read (fd, buffer, sizeof buffer - 1);
+  if (n <= 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return NULL;
+    }
+
+  /* Made by an older version, or copied with the folder. */
+  if ((st.st_mode & 0077) != 0)
+    fchmod (fd, 0600);
+  close (fd);
+
+  g_strstrip (buffer);
+  return token_is_valid (buffer) ? g_strdup (buffer) : NULL;
+}
+
+/* This installation's token, kept in @folder (the data folder) in
+ * CLAP_CALLBACK_SERVER_TOKEN_FILE, which only the user can read; made the
+ * first time, the same ever after, so that callbacks of takes sent by an
+ * earlier run still find the receiver. */
+char *
+clap_callback_server_load_token (const char  *folder,
+                                 GError     **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (folder != NULL, NULL);
+
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, CLAP_CALLBACK_SERVER_ERROR, CLAP_CALLBACK_SERVER_ERROR_TOKEN,
+                   _("The folder “%s” could not be made: %s"), folder, g_strerror (saved));
+      return NULL;
+    }
+
+  path = g_build_filename (folder, CLAP_CALLBACK_SERVER_TOKEN_FILE, NULL);
+
+  /* Twice at most: another process may make it between our two looks. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *token = token_read (path);
+      g_autofree char *tmp = NULL;
+      g_autofree char *line = NULL;
+      gboolean exists;
+      int saved = 0;
+      int fd;
+
+      if (token != NULL)
+        return g_steal_pointer (&token);
+
+      exists = g_file_test (path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK);
+      token = token_new ();
+      line = g_strconcat (token, "\n", NULL);
+
+      /* Written whole, with its mode, under another name first: no one
+       * ever reads half a token, or reads it with the wrong mode. */
+      tmp = g_strconcat (path, ".XXXXXX", NULL);
+      fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
+      if (fd < 0 ||
+          write (fd, line, strlen (line)) != (gssize) strlen (line) ||
+          fsync (fd) != 0)
+        saved = errno;
+      if (fd >= 0)
+        close (fd);
+
+      if (saved == 0)
+        {
+          /* A file that is there but unusable is replaced; none is made
+           * only if no one made it meanwhile. */
+          if (exists ? rename (tmp, path) == 0 : link (tmp, path) == 0)
+            {
+              g_unlink (tmp);
+              return g_steal_pointer (&token);
+            }
+          saved = errno;
+        }
+
+      if (fd >= 0)
+        g_unlink (tmp);
+      if (saved != EEXIST)
+        {
+          g_set_error (error, CLAP_CALLBACK_SERVER_ERROR, CLAP_CALLBACK_SERVER_ERROR_TOKEN,
+                       _("The callback receiver's token file “%s” could not be written: %s"),
+                       path, g_strerror (saved));
+          return NULL;
+        }
+    }
+
+  g_set_error (error, CLAP_CALLBACK_SERVER_ERROR, CLAP_CALLBACK_SERVER_ERROR_TOKEN,
+               _("The callback receiver's token file “%s” could not be read."), path);
+  return NULL;
+}
+
+/* Whether @path is the receiver's own, compared in a time that does not
+ * depend on where it differs. */
+static gboolean
+is_callback_path (ClapCallbackServer *self,
+                  const char         *path)
+{
+  g_autofree char *expected = clap_callback_server_dup_path (self);
+  gsize length = strlen (expected);
+  guchar diff = 0;
+
+  if (strlen (path) != length)
+    return FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    diff |= (guchar) path[i] ^ (guchar) expected[i];
+  return diff == 0;
+}
+
+/* Whether a callback for @task_id asks the service now: not when one did
+ * less than the interval ago. */
+static gboolean
+hint_is_due (ClapCallbackServer *self,
+             const char         *task_id,
+             gint64              now)
+{
+  gpointer last;
+
+  if (!g_hash_table_lookup_extended (self->hinted, task_id, NULL, &last))
+    return TRUE;
+  return now - *(gint64 *) last >= (gint64) self->hint_interval_ms * 1000;
+}
+
+static gboolean
+hint_is_stale (gpointer key,
+               gpointer value,
+               gpointer user_data)
+{
+  ClapCallbackServer *self = user_data;
+
+  return g_get_monotonic_time () - *(gint64 *) value >= (gint64) self->hint_interval_ms * 1000;
+}
+
+static void
+note_hint (ClapCallbackServer *self,
+           const char         *task_id,
+           gint64              now)
+{
+  if (g_hash_table_size (self->hinted) >= MAX_HINTED)
+    g_hash_table_foreach_remove (self->hinted, hint_is_stale, self);
+  g_hash_table_replace (self->hinted, g_strdup (task_id), g_memdup2 (&now, sizeof now));
+}
+
+/* Requests ---------------------------------------------------------------- */
 
 static char *
 loggable_id (const char *task_id)
@@ -199,7 +435,7 @@ early_handler (SoupServer        *server,
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
 
-  if (!g_str_equal (path, CLAP_CALLBACK_SERVER_PATH))
+  if (!is_callback_path (self, path))
     {
       refuse (msg, SOUP_STATUS_NOT_FOUND, "Not found");
       return;
@@ -243,6 +479,7 @@ server_handler (SoupServer        *server,
   g_autoptr(ClapTaskInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *logged = NULL;
+  gint64 now;
 
   g_return_if_fail (incoming != NULL && incoming->body != NULL);
 
@@ -256,6 +493,16 @@ server_handler (SoupServer        *server,
     }
 
   logged = loggable_id (info->task_id);
+  now = g_get_monotonic_time ();
+
+  /* Known a moment ago, and asked about then: the answer is on its way. */
+  if (!hint_is_due (self, info->task_id, now))
+    {
+      g_debug ("Callback for %s again: asked already", logged);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "OK\n", 3);
+      return;
+    }
 
   /* Only the id is used; the session asks the service about it. */
   if (!clap_session_hint (self->session, info->task_id))
@@ -265,6 +512,7 @@ server_handler (SoupServer        *server,
       return;
     }
 
+  note_hint (self, info->task_id, now);
   g_debug ("Callback for %s: asking the service", logged);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "OK\n", 3);
@@ -356,6 +604,10 @@ clap_callback_server_finalize (GObject *object)
 
   g_clear_pointer (&self->to_cut, g_ptr_array_unref);
   g_clear_pointer (&self->live, g_hash_table_unref);
+  g_clear_pointer (&self->hinted, g_hash_table_unref);
+  if (self->token != NULL)
+    memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
 
   G_OBJECT_CLASS (clap_callback_server_parent_class)->finalize (object);
 }
@@ -380,7 +632,46 @@ clap_callback_server_init (ClapCallbackServer *self)
 {
   self->to_cut = g_ptr_array_new_with_free_func (g_object_unref);
   self->live = g_hash_table_new_full (NULL, NULL, NULL, drop_deadline);
+  self->hinted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+  self->hint_interval_ms = CLAP_CALLBACK_SERVER_HINT_INTERVAL_MS;
+  /* Never a path anyone could guess, even before the installation's token
+   * is set. */
+  self->token = token_new ();
+}
+
+/* The receiver answers on CLAP_CALLBACK_SERVER_PATH "/" @token from now
+ * on (see clap_callback_server_load_token()); until then, on a random
+ * token of its own. */
+void
+clap_callback_server_set_token (ClapCallbackServer *self,
+                                const char         *token)
+{
+  g_return_if_fail (CLAP_IS_CALLBACK_SERVER (self));
+  g_return_if_fail (token_is_valid (token));
+
+  memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
+  self->token = g_strdup (token);
+}
+
+/* The path callbacks are served on, "/callback/TOKEN": what a public URL
+ * that the person maps to the receiver must end with. */
+char *
+clap_callback_server_dup_path (ClapCallbackServer *self)
+{
+  g_return_val_if_fail (CLAP_IS_CALLBACK_SERVER (self), NULL);
+  return g_strconcat (CLAP_CALLBACK_SERVER_PATH "/", self->token, NULL);
+}
+
+/* Callbacks for one take make a query at most once per @interval_ms
+ * (CLAP_CALLBACK_SERVER_HINT_INTERVAL_MS unless set; 0: every time). */
+void
+clap_callback_server_set_hint_interval (ClapCallbackServer *self,
+                                        guint               interval_ms)
+{
+  g_return_if_fail (CLAP_IS_CALLBACK_SERVER (self));
+  self->hint_interval_ms = interval_ms;
 }
 
 /* How long a request may take to arrive whole (10 s unless set). */
@@ -550,15 +841,17 @@ clap_callback_server_get_address (ClapCallbackServer *self)
   return self->address;
 }
 
-/* The receiver's URL on this computer, with the real port, e.g.
- * "http://127.0.0.1:8765/callback"; NULL when stopped. The service itself
- * reaches it only through a public URL the person maps to it. */
+/* The receiver's URL on this computer, with the real port and the token,
+ * e.g. "http://127.0.0.1:8765/callback/TOKEN": what a create's callback_url
+ * carries; NULL when stopped. The service itself reaches it only through a
+ * public URL the person maps to it, ending with the same path. */
 char *
 clap_callback_server_dup_url (ClapCallbackServer *self)
 {
   GSList *uris;
   GUri *uri;
   g_autoptr(GInetAddress) inet = NULL;
+  g_autofree char *path = NULL;
   const char *host;
   char *url;
 
@@ -578,8 +871,8 @@ clap_callback_server_dup_url (ClapCallbackServer *self)
   if (inet != NULL && g_inet_address_get_is_any (inet))
     host = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "::1" : "127.0.0.1";
 
-  url = g_uri_join (G_URI_FLAGS_NONE, "http", NULL, host, g_uri_get_port (uri),
-                    CLAP_CALLBACK_SERVER_PATH, NULL, NULL);
+  path = clap_callback_server_dup_path (self);
+  url = g_uri_join (G_URI_FLAGS_NONE, "http", NULL, host, g_uri_get_port (uri), path, NULL, NULL);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return url;
 }

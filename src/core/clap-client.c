@@ -3,34 +3,41 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
-#include <glib/gstdio.h>
-#include <libsoup/soup.h>
 #include <glib/gi18n-lib.h>
 
-#include "clap-client.h"
-#include "clap-media.h"
+#include "clap-client-private.h"
+#include "clap-untrusted.h"
 
-/* One SoupSession for every call to the service. Rules that protect money:
+/* One SoupSession for every call to the service. Rules that protect money
+ * and the user's files:
  * - a create POST is sent once, never retried by this code: a retry could
  *   create (and charge) a second take;
  * - queries, uploads and downloads retry network errors, 429 and 5xx with a
  *   bounded exponential backoff and jitter, honouring Retry-After;
  * - the API key goes only to the service's own origin (never to presigned
- *   upload URLs or result CDNs) and never into a log line;
- * - only https leaves the machine, http only to loopback;
- * - downloads stream to "NAME.part", resume it with a Range request, and
- *   rename it when complete: a result is never held whole in memory; a
- *   page sent instead of the file, or a video whose own structure runs past
- *   what arrived, is never renamed into place.
+ *   upload URLs or result CDNs) and never into a log line or a record;
+ * - only https leaves the machine, http only to loopback, on every hop:
+ *   libsoup follows no redirect by itself, each Location is checked here
+ *   before it is followed, and a call follows at most MAX_REDIRECTS;
+ * - nothing is read past its cap: an answer at most
+ *   CLAP_UNTRUSTED_MAX_ANSWER_BYTES (refused at once when its
+ *   Content-Length says more), a download at most what its caller allows;
+ * - each call keeps what its last attempt sent and received, for a take's
+ *   Request Details (clap_client_dup_exchange()).
+ * What a download does with its answer is in clap-client-download.c.
  */
 
-#define DOWNLOAD_CHUNK_SIZE (256 * 1024)
 #define MAX_RETRY_AFTER_MS  (120 * 1000)
+#define MAX_REDIRECTS       5
+#define ANSWER_CHUNK_SIZE   (64 * 1024)
+/* Answers above this are parsed in a worker thread. */
+#define INLINE_PARSE_BYTES  (64 * 1024)
+/* Each body of an exchange record, at most. */
+#define EXCHANGE_MAX_BODY   (64 * 1024)
+/* The most of an address from the network that a message quotes. */
+#define SHOWN_URL_CHARS     200
 
 struct _ClapClient
 {
@@ -44,76 +51,39 @@ struct _ClapClient
   guint        max_attempts;
   guint        base_delay_ms;
   guint        max_delay_ms;
+  guint64      disk_reserve;  /* G_MAXUINT64: the default, scaled to the disk */
 };
 
 G_DEFINE_FINAL_TYPE (ClapClient, clap_client, G_TYPE_OBJECT)
 
-typedef enum {
-  CALL_JSON,
-  CALL_PUT,
-  CALL_DOWNLOAD,
-} CallKind;
-
-/* One call, across its attempts. */
-typedef struct {
-  ClapClient      *client;
-  CallKind         kind;
-  char            *method;
-  char            *url;
-  GBytes          *body;
-  gboolean         idempotent;
-  guint            attempt;
-  gint64           retry_after_ms;
-  gint64           started_us;
-
-  /* CALL_PUT */
-  GFile           *file;
-  char            *content_type;
-  goffset          file_size;
-
-  /* CALL_DOWNLOAD */
-  GFile           *destination;
-  GFile           *part;
-  ClapProgressFunc progress;
-  gpointer         progress_data;
-  GDestroyNotify   progress_notify;
-  SoupMessage     *message;
-  GInputStream    *input;
-  GOutputStream   *output;
-  goffset          offset;
-  goffset          received;
-  goffset          total;
-  char            *lock_path;
-  int              lock_fd;
-} Call;
-
-static void call_send (GTask *task);
-
 static void
-call_free (Call *call)
+call_free (ClapCall *call)
 {
   g_clear_object (&call->client);
   g_free (call->method);
   g_free (call->url);
   g_clear_pointer (&call->body, g_bytes_unref);
+  g_free (call->hop_method);
+  g_free (call->hop_url);
+  g_clear_object (&call->message);
+  g_clear_object (&call->input);
+  g_clear_pointer (&call->request_headers, json_object_unref);
+  g_clear_pointer (&call->redirects, json_array_unref);
+  g_clear_pointer (&call->answer, g_byte_array_unref);
+  g_free (call->answer_note);
   g_clear_object (&call->file);
   g_free (call->content_type);
+  g_clear_pointer (&call->file_bytes, g_bytes_unref);
   g_clear_object (&call->destination);
   g_clear_object (&call->part);
   if (call->progress_notify != NULL)
     call->progress_notify (call->progress_data);
-  g_clear_object (&call->message);
-  g_clear_object (&call->input);
   g_clear_object (&call->output);
+  g_clear_pointer (&call->head, g_byte_array_unref);
+  g_clear_pointer (&call->pending, g_bytes_unref);
+  /* The kernel drops the download's lock with its last descriptor. */
   if (call->lock_fd >= 0)
-    {
-      /* Removed while still held, so the folder keeps no lock files; a
-       * process that opened it just before gets the lock after us, and
-       * downloads once more, harmlessly. */
-      g_unlink (call->lock_path);
-      close (call->lock_fd);
-    }
-  g_free (call->lock_path);
+    close (call->lock_fd);
   g_free (call);
 }
 
@@ -150,6 +120,7 @@ clap_client_init (ClapClient *self)
   self->max_attempts = 5;
   self->base_delay_ms = 1000;
   self->max_delay_ms = 30000;
+  self->disk_reserve = G_MAXUINT64;
 }
 
 /* A client of the service at @base_url (NULL: the real one). The key may be
@@ -233,6 +204,43 @@ clap_client_set_timeout (ClapClient *self,
   g_object_set (self->session, "timeout", seconds, NULL);
 }
 
+/* For tests: the session every call goes through. */
+SoupSession *
+_clap_client_get_soup_session (ClapClient *self)
+{
+  return self->session;
+}
+
+/* The room a download leaves free on its disk, so that the history beside
+ * it can still be written: 64 MiB, or a 64th of a disk smaller than 4 GiB. */
+guint64
+_clap_client_get_disk_reserve (ClapClient *self,
+                               guint64     filesystem_size)
+{
+  if (self->disk_reserve != G_MAXUINT64)
+    return self->disk_reserve;
+  return MIN ((guint64) 64 * 1024 * 1024, filesystem_size / 64);
+}
+
+/* For tests: leave exactly @bytes free (G_MAXUINT64: the default). */
+void
+_clap_client_set_disk_reserve (ClapClient *self,
+                               guint64     bytes)
+{
+  self->disk_reserve = bytes;
+}
+
+/* The most a take's result of @duration_s seconds may weigh (0: unknown):
+ * a generous bitrate, room on top, and never past the absolute ceiling. */
+guint64
+clap_client_result_max_bytes (guint duration_s)
+{
+  if (duration_s == 0)
+    return CLAP_RESULT_MAX_BYTES;
+  return MIN ((guint64) duration_s * CLAP_RESULT_BYTES_PER_SECOND + CLAP_RESULT_BYTES_SLACK,
+              CLAP_RESULT_MAX_BYTES);
+}
+
 static gboolean
 same_origin (GUri *a,
              GUri *b)
@@ -266,6 +274,9 @@ log_message (ClapClient  *self,
     }
 }
 
+/* A message for @url, which must be allowed; the key goes with it only
+ * when @url is the service's own origin. Every hop of a redirect gets a
+ * new one: a CDN the service sends us to never sees the key. */
 static SoupMessage *
 new_message (ClapClient  *self,
              const char  *method,
@@ -292,6 +303,7 @@ new_message (ClapClient  *self,
     }
 
   message = soup_message_new_from_uri (method, uri);
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
 
   if (self->api_key != NULL && same_origin (uri, self->base_uri))
     {
@@ -305,8 +317,8 @@ new_message (ClapClient  *self,
 }
 
 /* Errors from the transport (GIO, TLS, libsoup) as client errors. */
-static GError *
-transport_error (GError *error)
+GError *
+_clap_transport_error (GError *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
@@ -330,9 +342,255 @@ transport_error (GError *error)
                       error->message);
 }
 
+/* Exchange records ------------------------------------------------------- */
+
+static GQuark
+exchange_quark (void)
+{
+  return g_quark_from_static_string ("clap-client-exchange");
+}
+
+/* @text without the key anywhere: a server may echo what it was sent. */
+static char *
+scrub (ClapClient *self,
+       const char *text)
+{
+  GString *scrubbed;
+
+  if (text == NULL)
+    return NULL;
+  if (self->api_key == NULL || strstr (text, self->api_key) == NULL)
+    return g_strdup (text);
+
+  scrubbed = g_string_new (text);
+  g_string_replace (scrubbed, self->api_key, "[redacted]", 0);
+  return g_string_free (scrubbed, FALSE);
+}
+
+/* An address as a record shows it: no user name or password. */
+static char *
+shown_url (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL)
+    return clap_untrusted_escape (url, SHOWN_URL_CHARS);
+  return g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+}
+
+/* @size bytes of a body as text a person can read: valid UTF-8, without
+ * the key, at most EXCHANGE_MAX_BODY bytes, and saying so when it was cut.
+ * The key goes before the cut: a cut through it would leave a part. */
+static char *
+capped_text (ClapClient   *self,
+             const guint8 *data,
+             gsize         size)
+{
+  const gsize room = EXCHANGE_MAX_BODY - 64;  /* for the note */
+  g_autofree char *valid = NULL;
+  g_autofree char *scrubbed = NULL;
+  gsize length;
+
+  if (size == 0)
+    return g_strdup ("");
+
+  valid = g_utf8_make_valid ((const char *) data, size);
+  scrubbed = scrub (self, valid);
+  length = strlen (scrubbed);
+  if (length <= room)
+    return g_steal_pointer (&scrubbed);
+
+  /* At the start of a character. */
+  {
+    char *end = scrubbed + room;
+
+    while (end > scrubbed && ((guchar) *end & 0xC0) == 0x80)
+      end--;
+    *end = '\0';
+  }
+
+  return g_strdup_printf ("%s… [%" G_GSIZE_FORMAT " bytes in all]", scrubbed, size);
+}
+
+static void
+add_text (ClapClient  *self,
+          JsonBuilder *builder,
+          const char  *name,
+          const char  *value)
+{
+  g_autofree char *scrubbed = scrub (self, value);
+
+  json_builder_set_member_name (builder, name);
+  if (scrubbed != NULL)
+    json_builder_add_string_value (builder, scrubbed);
+  else
+    json_builder_add_null_value (builder);
+}
+
+/* The headers as sent, the key's value redacted. */
+static void
+snapshot_request_headers (ClapCall *call)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  JsonObject *headers = json_object_new ();
+
+  soup_message_headers_iter_init (&iter, soup_message_get_request_headers (call->message));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      g_autofree char *scrubbed = NULL;
+
+      if (g_ascii_strcasecmp (name, "Authorization") == 0)
+        scrubbed = g_strdup ("Bearer [redacted]");
+      else
+        scrubbed = scrub (call->client, value);
+      json_object_set_string_member (headers, name, scrubbed);
+    }
+
+  g_clear_pointer (&call->request_headers, json_object_unref);
+  call->request_headers = headers;
+}
+
+static char *
+request_body_text (ClapCall *call)
+{
+  switch (call->kind)
+    {
+    case _CLAP_CALL_JSON:
+      if (call->body == NULL)
+        return NULL;
+      return capped_text (call->client, g_bytes_get_data (call->body, NULL),
+                          g_bytes_get_size (call->body));
+
+    case _CLAP_CALL_PUT:
+      return g_strdup_printf ("[%" G_GOFFSET_FORMAT " bytes of %s]", call->file_size,
+                              call->content_type);
+
+    case _CLAP_CALL_DOWNLOAD:
+    default:
+      return NULL;
+    }
+}
+
+static char *
+response_body_text (ClapCall *call)
+{
+  if (call->answer_note != NULL)
+    return g_strdup (call->answer_note);
+
+  if (call->kind == _CLAP_CALL_DOWNLOAD)
+    {
+      if (call->status == 0)
+        return NULL;
+      return g_strdup_printf ("[%" G_GOFFSET_FORMAT " bytes]",
+                              MAX (call->received - call->offset, 0));
+    }
+
+  if (call->answer != NULL)
+    return capped_text (call->client, call->answer->data, call->answer->len);
+
+  return NULL;
+}
+
+/* What the last attempt of @call sent and received, or NULL when nothing
+ * was sent. Every string passes through scrub(): no key, wherever the
+ * server put it. */
+static JsonNode *
+exchange_build (ClapCall     *call,
+                const GError *error)
+{
+  ClapClient *self = call->client;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *request_body = NULL;
+  g_autofree char *response_body = NULL;
+
+  if (call->sent_ms == 0)
+    return NULL;
+
+  url = shown_url (call->url);
+  request_body = request_body_text (call);
+  response_body = response_body_text (call);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "time");
+  json_builder_add_int_value (builder, call->sent_ms);
+  add_text (self, builder, "method", call->method);
+  add_text (self, builder, "url", url);
+  json_builder_set_member_name (builder, "requestHeaders");
+  if (call->request_headers != NULL)
+    json_builder_add_value (builder, json_node_init_object (json_node_alloc (),
+                                                            call->request_headers));
+  else
+    json_builder_add_null_value (builder);
+  add_text (self, builder, "requestBody", request_body);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_int_value (builder, call->status);
+  add_text (self, builder, "responseBody", response_body);
+  json_builder_set_member_name (builder, "redirects");
+  if (call->redirects != NULL)
+    json_builder_add_value (builder, json_node_init_array (json_node_alloc (), call->redirects));
+  else
+    json_builder_add_value (builder, json_node_init_array (json_node_alloc (),
+                                                           json_array_new ()));
+  add_text (self, builder, "error", error != NULL ? error->message : NULL);
+  json_builder_set_member_name (builder, "durationMs");
+  json_builder_add_int_value (builder, (g_get_monotonic_time () - call->started_us) / 1000);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static void
+call_record (GTask        *task,
+             const GError *error)
+{
+  ClapCall *call = g_task_get_task_data (task);
+  JsonNode *exchange = exchange_build (call, error);
+
+  if (exchange != NULL)
+    g_object_set_qdata_full (G_OBJECT (task), exchange_quark (), exchange,
+                             (GDestroyNotify) json_node_unref);
+}
+
+/* Gives @outer the record of the call behind @inner (an upload's slot or
+ * PUT, whichever came last). */
+static void
+exchange_pass_on (GAsyncResult *inner,
+                  GTask        *outer)
+{
+  JsonNode *exchange = g_object_get_qdata (G_OBJECT (inner), exchange_quark ());
+
+  if (exchange != NULL)
+    g_object_set_qdata_full (G_OBJECT (outer), exchange_quark (), json_node_copy (exchange),
+                             (GDestroyNotify) json_node_unref);
+}
+
+/* What was sent and answered in the call behind @result (create, query,
+ * upload, download or check; its last attempt), for a take's Request
+ * Details: {"time" (ms since the epoch), "method", "url", "requestHeaders",
+ * "requestBody", "status" (0: no answer), "responseBody", "redirects"
+ * [{"status", "url"}], "error", "durationMs"}. The key appears nowhere
+ * (Authorization reads "Bearer [redacted]"); each body is valid UTF-8 of
+ * at most 64 KiB, a PUT's or a download's only described by its size.
+ * NULL when nothing was sent. */
+JsonNode *
+clap_client_dup_exchange (GAsyncResult *result)
+{
+  JsonNode *exchange;
+
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+
+  exchange = g_object_get_qdata (G_OBJECT (result), exchange_quark ());
+  return exchange != NULL ? json_node_copy (exchange) : NULL;
+}
+
+/* Calls ------------------------------------------------------------------- */
+
 static guint
 retry_delay_ms (ClapClient *self,
-                Call       *call)
+                ClapCall   *call)
 {
   guint64 delay = self->base_delay_ms;
 
@@ -351,21 +609,76 @@ static gboolean
 retry_cb (gpointer user_data)
 {
   GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
 
-  if (!g_task_return_error_if_cancelled (task))
-    call_send (task);
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    _clap_call_return_error (task, g_steal_pointer (&error));
+  else
+    _clap_call_send (task);
 
   g_object_unref (task);
   return G_SOURCE_REMOVE;
 }
 
+/* The streams of an attempt that ended; a download's .part stays. */
+static void
+call_drop_streams (ClapCall *call)
+{
+  g_clear_object (&call->input);
+  if (call->kind == _CLAP_CALL_DOWNLOAD)
+    _clap_download_reset (call);
+}
+
+/* The call is over: its streams go, and a download's lock, which must not
+ * wait for the caller to drop the result (it may keep it for its record). */
+static void
+call_end (GTask        *task,
+          const GError *error)
+{
+  ClapCall *call = g_task_get_task_data (task);
+
+  call_drop_streams (call);
+  if (call->lock_fd >= 0)
+    {
+      close (call->lock_fd);
+      call->lock_fd = -1;
+    }
+  call_record (task, error);
+}
+
+/* Ends the call with @error (taken), whatever the error: for what must
+ * never be tried again even when its code says it could be. */
+void
+_clap_call_return_error (GTask  *task,
+                         GError *error)
+{
+  call_end (task, error);
+  g_task_return_error (task, error);
+}
+
+void
+_clap_call_return_boolean (GTask *task)
+{
+  call_end (task, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+call_return_pointer (GTask          *task,
+                     gpointer        data,
+                     GDestroyNotify  destroy)
+{
+  call_end (task, NULL);
+  g_task_return_pointer (task, data, destroy);
+}
+
 /* Ends the call with @error (taken), or schedules another attempt when the
  * call is idempotent, the error is transient and attempts are left. */
-static void
-call_fail (GTask  *task,
-           GError *error)
+void
+_clap_call_fail (GTask  *task,
+                 GError *error)
 {
-  Call *call = g_task_get_task_data (task);
+  ClapCall *call = g_task_get_task_data (task);
   ClapClient *self = call->client;
   GCancellable *cancellable = g_task_get_cancellable (task);
 
@@ -379,6 +692,9 @@ call_fail (GTask  *task,
 
       g_debug ("%s %s failed (%s); attempt %u of %u in %u ms", call->method, call->url,
                error->message, call->attempt + 1, self->max_attempts, delay);
+
+      call_drop_streams (call);
+      call_record (task, error);
 
       if (cancellable != NULL)
         {
@@ -396,17 +712,16 @@ call_fail (GTask  *task,
       return;
     }
 
-  g_task_return_error (task, error);
+  _clap_call_return_error (task, error);
 }
 
-static void
-note_retry_after (Call        *call,
-                  SoupMessage *message)
+void
+_clap_call_note_retry_after (ClapCall *call)
 {
   const char *value;
 
   call->retry_after_ms = 0;
-  value = soup_message_headers_get_one (soup_message_get_response_headers (message),
+  value = soup_message_headers_get_one (soup_message_get_response_headers (call->message),
                                         "Retry-After");
   if (value != NULL)
     {
@@ -418,138 +733,19 @@ note_retry_after (Call        *call,
     }
 }
 
-static void
-json_call_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonNode *data;
-  guint status;
-
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (body == NULL)
-    {
-      call_fail (task, transport_error (error));
-      return;
-    }
-
-  status = soup_message_get_status (message);
-  note_retry_after (call, message);
-  g_debug ("< %u %s %s (%" G_GSIZE_FORMAT " bytes, %.0f ms)", status, call->method, call->url,
-           g_bytes_get_size (body), (g_get_monotonic_time () - call->started_us) / 1000.0);
-
-  if (call->kind == CALL_PUT)
-    {
-      if (SOUP_STATUS_IS_SUCCESSFUL (status))
-        {
-          g_task_return_boolean (task, TRUE);
-        }
-      else if (status == SOUP_STATUS_FORBIDDEN)
-        {
-          g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_STORAGE,
-                                   _("The storage refused the upload (HTTP %u): its link has "
-                                     "expired or does not match the file."), status);
-        }
-      else
-        {
-          clap_client_error_from_http (status, NULL, &error);
-          call_fail (task, g_steal_pointer (&error));
-        }
-      return;
-    }
-
-  data = clap_envelope_parse (status,
-                              soup_message_headers_get_content_type (
-                                soup_message_get_response_headers (message), NULL),
-                              body, &error);
-  if (data == NULL)
-    {
-      call_fail (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_task_return_pointer (task, data, (GDestroyNotify) json_node_unref);
-}
-
-static void download_start (GTask *task);
-
-static void
-call_send (GTask *task)
-{
-  Call *call = g_task_get_task_data (task);
-  ClapClient *self = call->client;
-  g_autoptr(SoupMessage) message = NULL;
-  g_autoptr(GError) error = NULL;
-
-  call->attempt++;
-  call->started_us = g_get_monotonic_time ();
-
-  if (call->kind == CALL_DOWNLOAD)
-    {
-      download_start (task);
-      return;
-    }
-
-  message = new_message (self, call->method, call->url, &error);
-  if (message == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (call->kind == CALL_JSON)
-    {
-      soup_message_headers_replace (soup_message_get_request_headers (message),
-                                    "Accept", "application/json");
-      if (call->body != NULL)
-        soup_message_set_request_body_from_bytes (message, "application/json", call->body);
-    }
-  else
-    {
-      g_autofree char *path = g_file_get_path (call->file);
-      g_autoptr(GMappedFile) mapped = path ? g_mapped_file_new (path, FALSE, &error) : NULL;
-      g_autoptr(GBytes) bytes = NULL;
-
-      if (mapped == NULL)
-        {
-          g_autofree char *name = g_file_get_parse_name (call->file);
-          g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK,
-                                   _("“%s” cannot be read: %s"), name,
-                                   error ? error->message : _("not a local file"));
-          return;
-        }
-
-      /* A mapping lets libsoup write the pages straight from the page cache,
-       * without a read loop through a stream; inputs are at most 100 MB. The
-       * signature covers the Content-Type: it must be the one declared. */
-      bytes = g_mapped_file_get_bytes (mapped);
-      soup_message_set_request_body_from_bytes (message, call->content_type, bytes);
-    }
-
-  log_message (self, message);
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), json_call_done,
-                                    g_object_ref (task));
-}
-
-static GTask *
-call_new (ClapClient          *self,
-          CallKind             kind,
-          const char          *method,
-          const char          *url,
-          gboolean             idempotent,
-          gpointer             source_tag,
-          GCancellable        *cancellable,
-          GAsyncReadyCallback  callback,
-          gpointer             user_data)
+GTask *
+_clap_call_new (ClapClient          *self,
+                ClapCallKind         kind,
+                const char          *method,
+                const char          *url,
+                gboolean             idempotent,
+                gpointer             source_tag,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  Call *call = g_new0 (Call, 1);
+  ClapCall *call = g_new0 (ClapCall, 1);
 
   g_task_set_source_tag (task, source_tag);
   call->client = g_object_ref (self);
@@ -562,6 +758,518 @@ call_new (ClapClient          *self,
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
   return task;
+}
+
+/* Starts an attempt: a fresh record, from the call's own URL. */
+void
+_clap_call_send (GTask *task)
+{
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  call->attempt++;
+  call->sent_ms = 0;
+  call->started_us = g_get_monotonic_time ();
+  call->answered_us = 0;
+  call->status = 0;
+  call->n_hops = 0;
+  g_clear_object (&call->message);
+  g_clear_object (&call->input);
+  g_clear_pointer (&call->request_headers, json_object_unref);
+  g_clear_pointer (&call->redirects, json_array_unref);
+  g_clear_pointer (&call->answer, g_byte_array_unref);
+  g_clear_pointer (&call->answer_note, g_free);
+  g_free (call->hop_method);
+  call->hop_method = g_strdup (call->method);
+  g_free (call->hop_url);
+  call->hop_url = g_strdup (call->url);
+
+  if (call->kind == _CLAP_CALL_PUT && call->file_bytes == NULL)
+    {
+      g_autofree char *path = g_file_get_path (call->file);
+      g_autoptr(GMappedFile) mapped = path ? g_mapped_file_new (path, FALSE, &error) : NULL;
+
+      if (mapped == NULL)
+        {
+          g_autofree char *name = g_file_get_parse_name (call->file);
+          _clap_call_return_error (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK,
+                                                      _("“%s” cannot be read: %s"), name,
+                                                      error ? error->message
+                                                            : _("not a local file")));
+          return;
+        }
+
+      /* A mapping lets libsoup write the pages straight from the page
+       * cache, without a read loop through a stream; inputs are at most
+       * 100 MB. */
+      call->file_bytes = g_mapped_file_get_bytes (mapped);
+    }
+
+  if (call->kind == _CLAP_CALL_DOWNLOAD)
+    _clap_download_begin_attempt (task);
+  else
+    _clap_call_send_hop (task);
+}
+
+static gboolean
+is_redirect (guint status)
+{
+  switch (status)
+    {
+    case SOUP_STATUS_MOVED_PERMANENTLY:
+    case SOUP_STATUS_FOUND:
+    case SOUP_STATUS_SEE_OTHER:
+    case SOUP_STATUS_TEMPORARY_REDIRECT:
+    case SOUP_STATUS_PERMANENT_REDIRECT:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static GError *
+insecure_hop_error (ClapCall   *call,
+                    const char *url)
+{
+  g_autofree char *shown = clap_untrusted_escape (url, SHOWN_URL_CHARS);
+
+  switch (call->kind)
+    {
+    case _CLAP_CALL_DOWNLOAD:
+      return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_INSECURE_URL,
+                          _("The result's address redirected to “%s”, which is not secure; "
+                            "nothing was saved."), shown);
+    case _CLAP_CALL_PUT:
+      return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_INSECURE_URL,
+                          _("The upload's address redirected to “%s”, which is not secure; "
+                            "the file was not sent there."), shown);
+    case _CLAP_CALL_JSON:
+    default:
+      return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_INSECURE_URL,
+                          _("The service redirected the request to “%s”, which is not "
+                            "secure; it was not followed. Check the service address in "
+                            "Preferences."), shown);
+    }
+}
+
+static void hop_sent (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data);
+
+/* Sends the attempt's current hop: call->hop_method to call->hop_url. */
+void
+_clap_call_send_hop (GTask *task)
+{
+  ClapCall *call = g_task_get_task_data (task);
+  ClapClient *self = call->client;
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+
+  g_clear_object (&call->message);
+  call->message = new_message (self, call->hop_method, call->hop_url, &error);
+  if (call->message == NULL)
+    {
+      _clap_call_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  headers = soup_message_get_request_headers (call->message);
+  switch (call->kind)
+    {
+    case _CLAP_CALL_JSON:
+      soup_message_headers_replace (headers, "Accept", "application/json");
+      if (call->body != NULL && !g_str_equal (call->hop_method, SOUP_METHOD_GET))
+        soup_message_set_request_body_from_bytes (call->message, "application/json", call->body);
+      break;
+
+    case _CLAP_CALL_PUT:
+      /* The signature covers the Content-Type: it must be the one declared. */
+      if (!g_str_equal (call->hop_method, SOUP_METHOD_GET))
+        soup_message_set_request_body_from_bytes (call->message, call->content_type,
+                                                  call->file_bytes);
+      break;
+
+    case _CLAP_CALL_DOWNLOAD:
+    default:
+      if (call->offset > 0)
+        soup_message_headers_set_range (headers, call->offset, -1);
+      break;
+    }
+
+  if (call->sent_ms == 0)
+    call->sent_ms = g_get_real_time () / 1000;
+
+  log_message (self, call->message);
+  soup_session_send_async (self->session, call->message, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), hop_sent, g_object_ref (task));
+}
+
+/* A hop answered a redirect to @location: follow it if it is allowed, the
+ * way a browser would, but never to an insecure address and never more
+ * than MAX_REDIRECTS times. */
+static void
+follow_redirect (GTask      *task,
+                 const char *location)
+{
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GUri) current = g_uri_parse (call->hop_url, SOUP_HTTP_URI_FLAGS, NULL);
+  g_autoptr(GUri) next = NULL;
+  g_autofree char *next_url = NULL;
+  g_autofree char *shown = NULL;
+  JsonObject *hop;
+
+  /* The body of a redirect is of no use: closed unread. */
+  g_clear_object (&call->input);
+
+  if (current != NULL)
+    next = g_uri_parse_relative (current, location, SOUP_HTTP_URI_FLAGS, NULL);
+  if (next == NULL)
+    {
+      g_autofree char *escaped = clap_untrusted_escape (location, SHOWN_URL_CHARS);
+      _clap_call_fail (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
+                                          _("The service redirected to “%s”, which is not an "
+                                            "address."), escaped));
+      return;
+    }
+
+  next_url = g_uri_to_string (next);
+  shown = shown_url (next_url);
+  if (call->redirects == NULL)
+    call->redirects = json_array_new ();
+  hop = json_object_new ();
+  json_object_set_int_member (hop, "status", call->status);
+  {
+    g_autofree char *scrubbed = scrub (call->client, shown);
+    json_object_set_string_member (hop, "url", scrubbed);
+  }
+  json_array_add_object_element (call->redirects, hop);
+  g_debug ("< %u: redirected to %s", call->status, shown);
+
+  if (!clap_url_is_allowed (next_url, NULL))
+    {
+      _clap_call_return_error (task, insecure_hop_error (call, next_url));
+      return;
+    }
+
+  if (call->n_hops >= MAX_REDIRECTS)
+    {
+      g_autofree char *first = clap_untrusted_escape (call->url, SHOWN_URL_CHARS);
+      _clap_call_return_error (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
+                                                  _("The address “%s” redirected more than %d "
+                                                    "times; Clapboard gave up on it."),
+                                                  first, MAX_REDIRECTS));
+      return;
+    }
+  call->n_hops++;
+
+  /* As browsers do: 303 asks for a GET, and so do 301 and 302 after a
+   * POST; 307 and 308 repeat the request as it was. */
+  if (call->status == SOUP_STATUS_SEE_OTHER ||
+      ((call->status == SOUP_STATUS_MOVED_PERMANENTLY || call->status == SOUP_STATUS_FOUND) &&
+       g_str_equal (call->hop_method, SOUP_METHOD_POST)))
+    {
+      g_free (call->hop_method);
+      call->hop_method = g_strdup (SOUP_METHOD_GET);
+    }
+
+  g_free (call->hop_url);
+  call->hop_url = g_steal_pointer (&next_url);
+  _clap_call_send_hop (task);
+}
+
+static void answer_read (GTask *task);
+
+static GError *
+answer_too_large_error (void)
+{
+  return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_TOO_LARGE,
+                      _("The service sent an answer of more than %d MB, which none of its "
+                        "answers can be; it was not read. Check the service address in "
+                        "Preferences."),
+                      CLAP_UNTRUSTED_MAX_ANSWER_BYTES / (1024 * 1024));
+}
+
+static void
+hop_sent (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  const char *location = NULL;
+
+  call->input = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  snapshot_request_headers (call);
+  if (call->input == NULL)
+    {
+      _clap_call_fail (task, _clap_transport_error (error));
+      return;
+    }
+
+  call->status = soup_message_get_status (call->message);
+  headers = soup_message_get_response_headers (call->message);
+  _clap_call_note_retry_after (call);
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      g_autofree char *shown = shown_url (call->hop_url);
+      g_debug ("< %u %s %s", call->status, call->hop_method, shown);
+    }
+
+  if (is_redirect (call->status))
+    location = soup_message_headers_get_one (headers, "Location");
+  if (location != NULL)
+    {
+      follow_redirect (task, location);
+      return;
+    }
+
+  call->answered_us = g_get_monotonic_time ();
+
+  if (call->kind == _CLAP_CALL_DOWNLOAD)
+    {
+      _clap_download_answered (task);
+      return;
+    }
+
+  /* Refused before a byte of it is read. */
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > CLAP_UNTRUSTED_MAX_ANSWER_BYTES)
+    {
+      call->answer_note = g_strdup_printf ("[%" G_GOFFSET_FORMAT " bytes announced; not read]",
+                                           soup_message_headers_get_content_length (headers));
+      _clap_call_fail (task, answer_too_large_error ());
+      return;
+    }
+
+  call->answer = g_byte_array_new ();
+  answer_read (task);
+}
+
+/* JSON answers -------------------------------------------------------------- */
+
+static void answer_complete (GTask *task);
+
+static void
+answer_chunk_read (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize size;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (bytes == NULL)
+    {
+      _clap_call_fail (task, _clap_transport_error (error));
+      return;
+    }
+
+  size = g_bytes_get_size (bytes);
+  if (size == 0)
+    {
+      g_clear_object (&call->input);
+      answer_complete (task);
+      return;
+    }
+
+  /* A chunked or endless body: stopped as soon as it passes the cap. */
+  if (call->answer->len + size > CLAP_UNTRUSTED_MAX_ANSWER_BYTES)
+    {
+      _clap_call_fail (task, answer_too_large_error ());
+      return;
+    }
+
+  g_byte_array_append (call->answer, g_bytes_get_data (bytes, NULL), size);
+  answer_read (task);
+}
+
+static void
+answer_read (GTask *task)
+{
+  ClapCall *call = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (call->input, ANSWER_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), answer_chunk_read,
+                                   g_object_ref (task));
+}
+
+static const char *
+answer_content_type (ClapCall *call)
+{
+  return soup_message_headers_get_content_type (soup_message_get_response_headers (call->message),
+                                                NULL);
+}
+
+static void
+put_answered (GTask *task)
+{
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (SOUP_STATUS_IS_SUCCESSFUL (call->status))
+    {
+      _clap_call_return_boolean (task);
+    }
+  else if (call->status == SOUP_STATUS_FORBIDDEN)
+    {
+      _clap_call_return_error (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_STORAGE,
+                                                  _("The storage refused the upload (HTTP %u): "
+                                                    "its link has expired or does not match "
+                                                    "the file."), call->status));
+    }
+  else
+    {
+      clap_client_error_from_http (call->status, NULL, &error);
+      _clap_call_fail (task, g_steal_pointer (&error));
+    }
+}
+
+/* Whether the answer is JSON at all: the service's way of saying no, as
+ * opposed to some web server's page at a wrong address. */
+static gboolean
+answer_is_json_object (ClapCall *call)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  root = clap_untrusted_parse_json ((const char *) call->answer->data, call->answer->len,
+                                    CLAP_UNTRUSTED_MAX_ANSWER_BYTES, NULL);
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root);
+}
+
+/* A query for a task that cannot exist: the key is accepted when the
+ * service says it does not know it (404) or refuses the id (400); a 401,
+ * in the status or the envelope, is the key refused. */
+static void
+check_answered (GTask *task)
+{
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = g_bytes_new_static (call->answer->data, call->answer->len);
+  g_autoptr(JsonNode) data = NULL;
+  g_autoptr(GError) error = NULL;
+
+  data = clap_envelope_parse (call->status, answer_content_type (call), body, &error);
+  if (data != NULL ||
+      ((g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NOT_FOUND) ||
+        g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_BAD_REQUEST)) &&
+       answer_is_json_object (call)))
+    {
+      _clap_call_return_boolean (task);
+      return;
+    }
+
+  if (g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NOT_FOUND) ||
+      g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_BAD_REQUEST))
+    {
+      g_clear_error (&error);
+      g_set_error (&error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
+                   _("Something answered at the service address (HTTP %u), but not as the "
+                     "service does. Check the service address in Preferences."),
+                   call->status);
+    }
+
+  _clap_call_return_error (task, g_steal_pointer (&error));
+}
+
+/* What a worker needs to read an answer: nothing it shares. */
+typedef struct {
+  guint   status;
+  char   *content_type;
+  GBytes *body;
+} ParseJob;
+
+static void
+parse_job_free (ParseJob *job)
+{
+  g_free (job->content_type);
+  g_bytes_unref (job->body);
+  g_free (job);
+}
+
+static void
+envelope_parse_thread (GTask        *parse,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  ParseJob *job = task_data;
+  GError *error = NULL;
+  JsonNode *data;
+
+  data = clap_envelope_parse (job->status, job->content_type, job->body, &error);
+  if (data != NULL)
+    g_task_return_pointer (parse, data, (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_error (parse, error);
+}
+
+static void
+envelope_parsed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonNode *data;
+
+  data = g_task_propagate_pointer (G_TASK (result), &error);
+  if (data == NULL)
+    _clap_call_fail (task, error);
+  else
+    call_return_pointer (task, data, (GDestroyNotify) json_node_unref);
+}
+
+static void
+answer_complete (GTask *task)
+{
+  ClapCall *call = g_task_get_task_data (task);
+  g_autoptr(GTask) parse = NULL;
+  g_autoptr(GBytes) body = NULL;
+  GError *error = NULL;
+  JsonNode *data;
+
+  g_debug ("< %u %s %s (%u bytes, %.0f ms)", call->status, call->method, call->url,
+           call->answer->len, (g_get_monotonic_time () - call->started_us) / 1000.0);
+
+  if (call->kind == _CLAP_CALL_PUT)
+    {
+      put_answered (task);
+      return;
+    }
+
+  if (call->check)
+    {
+      check_answered (task);
+      return;
+    }
+
+  /* A few kilobytes, as answers are, are parsed at once; anything larger
+   * (up to the cap) off the main thread. */
+  if (call->answer->len > INLINE_PARSE_BYTES)
+    {
+      ParseJob *job = g_new0 (ParseJob, 1);
+
+      job->status = call->status;
+      job->content_type = g_strdup (answer_content_type (call));
+      job->body = g_bytes_new (call->answer->data, call->answer->len);
+      parse = g_task_new (NULL, g_task_get_cancellable (task), envelope_parsed,
+                          g_object_ref (task));
+      g_task_set_source_tag (parse, answer_complete);
+      g_task_set_task_data (parse, job, (GDestroyNotify) parse_job_free);
+      g_task_run_in_thread (parse, envelope_parse_thread);
+      return;
+    }
+
+  body = g_bytes_new_static (call->answer->data, call->answer->len);
+  data = clap_envelope_parse (call->status, answer_content_type (call), body, &error);
+  if (data == NULL)
+    _clap_call_fail (task, error);
+  else
+    call_return_pointer (task, data, (GDestroyNotify) json_node_unref);
 }
 
 static char *
@@ -586,8 +1294,8 @@ json_to_bytes (JsonNode *node)
 /* Create ------------------------------------------------------------------ */
 
 /* Sends @request once. An error after the request left (network, timeout,
- * garbled reply, 5xx) means it may have been created and charged anyway: the
- * caller must not resend it by itself. */
+ * garbled or oversized reply, 5xx) means it may have been created and
+ * charged anyway: the caller must not resend it by itself. */
 void
 clap_client_create_async (ClapClient          *self,
                           ClapRequest         *request,
@@ -599,14 +1307,14 @@ clap_client_create_async (ClapClient          *self,
   g_autoptr(JsonNode) body = NULL;
   g_autofree char *url = NULL;
   g_autoptr(GError) error = NULL;
-  Call *call;
+  ClapCall *call;
 
   g_return_if_fail (CLAP_IS_CLIENT (self));
   g_return_if_fail (CLAP_IS_REQUEST (request));
 
   url = api_url (self, "/api/v1/video/generations");
-  task = call_new (self, CALL_JSON, "POST", url, FALSE, clap_client_create_async,
-                   cancellable, callback, user_data);
+  task = _clap_call_new (self, _CLAP_CALL_JSON, "POST", url, FALSE, clap_client_create_async,
+                         cancellable, callback, user_data);
 
   body = clap_request_to_json (request, &error);
   if (body == NULL)
@@ -617,7 +1325,7 @@ clap_client_create_async (ClapClient          *self,
 
   call = g_task_get_task_data (task);
   call->body = json_to_bytes (body);
-  call_send (task);
+  _clap_call_send (task);
 }
 
 static ClapTaskInfo *
@@ -659,9 +1367,9 @@ clap_client_query_async (ClapClient          *self,
 
   escaped = g_uri_escape_string (task_id, NULL, FALSE);
   url = g_strconcat (self->base_url, "/api/v1/video/generations?task_id=", escaped, NULL);
-  task = call_new (self, CALL_JSON, "GET", url, TRUE, clap_client_query_async,
-                   cancellable, callback, user_data);
-  call_send (task);
+  task = _clap_call_new (self, _CLAP_CALL_JSON, "GET", url, TRUE, clap_client_query_async,
+                         cancellable, callback, user_data);
+  _clap_call_send (task);
 }
 
 ClapTaskInfo *
@@ -671,6 +1379,62 @@ clap_client_query_finish (ClapClient    *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return task_info_finish (result, error);
+}
+
+/* Check ------------------------------------------------------------------- */
+
+/* Checks the service address and the key without spending anything: one
+ * GET of a task that cannot exist, sent once, never a POST. Succeeds when
+ * the service knows the key (it answers that there is no such task);
+ * fails with CLAP_CLIENT_ERROR_UNAUTHORIZED when it refuses the key, and
+ * with the error of any other outcome (unreachable, TLS, a server error, a
+ * page that is not the service's). */
+void
+clap_client_check_async (ClapClient          *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *url = NULL;
+  ClapCall *call;
+
+  g_return_if_fail (CLAP_IS_CLIENT (self));
+
+  url = g_strdup_printf ("%s/api/v1/video/generations?task_id=clapboard-check-%08x%08x",
+                         self->base_url, g_random_int (), g_random_int ());
+  task = _clap_call_new (self, _CLAP_CALL_JSON, "GET", url, FALSE, clap_client_check_async,
+                         cancellable, callback, user_data);
+  call = g_task_get_task_data (task);
+  call->check = TRUE;
+  _clap_call_send (task);
+}
+
+/* @round_trip_ms: from sending to the answer's headers, 0 when none came;
+ * @http_status: the answer's, 0 when none came. Both are set on failure
+ * too (a rejected key has its answer and its time). */
+gboolean
+clap_client_check_finish (ClapClient    *self,
+                          GAsyncResult  *result,
+                          guint         *round_trip_ms,
+                          guint         *http_status,
+                          GError       **error)
+{
+  ClapCall *call;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == clap_client_check_async,
+                        FALSE);
+
+  call = g_task_get_task_data (G_TASK (result));
+  if (round_trip_ms != NULL)
+    *round_trip_ms = call->answered_us > 0
+                     ? (guint) ((call->answered_us - call->started_us) / 1000)
+                     : 0;
+  if (http_status != NULL)
+    *http_status = call->answered_us > 0 ? call->status : 0;
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Upload ------------------------------------------------------------------ */
@@ -701,6 +1465,7 @@ upload_put_done (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
 
+  exchange_pass_on (result, task);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -734,8 +1499,9 @@ upload_slot_done (GObject      *source,
   g_autofree char *expires = NULL;
   g_autoptr(GTask) put = NULL;
   JsonObject *object;
-  Call *call;
+  ClapCall *call;
 
+  exchange_pass_on (result, task);
   data = g_task_propagate_pointer (G_TASK (result), &error);
   if (data == NULL)
     {
@@ -767,13 +1533,13 @@ upload_slot_done (GObject      *source,
       return;
     }
 
-  put = call_new (self, CALL_PUT, "PUT", upload_url, TRUE, clap_client_upload_async,
-                  g_task_get_cancellable (task), upload_put_done, g_object_ref (task));
+  put = _clap_call_new (self, _CLAP_CALL_PUT, "PUT", upload_url, TRUE, clap_client_upload_async,
+                        g_task_get_cancellable (task), upload_put_done, g_object_ref (task));
   call = g_task_get_task_data (put);
   call->file = g_object_ref (upload->file);
   call->content_type = g_strdup (upload->content_type);
   call->file_size = upload->size;
-  call_send (put);
+  _clap_call_send (put);
 }
 
 static void
@@ -791,7 +1557,7 @@ upload_query_info_done (GObject      *source,
   g_autoptr(GTask) slot = NULL;
   g_autofree char *url = NULL;
   g_autofree char *basename = NULL;
-  Call *call;
+  ClapCall *call;
 
   info = g_file_query_info_finish (G_FILE (source), result, &error);
   if (info == NULL)
@@ -818,11 +1584,11 @@ upload_query_info_done (GObject      *source,
 
   /* Asking for an upload slot creates nothing billable: it may be retried. */
   url = api_url (self, "/api/v1/files");
-  slot = call_new (self, CALL_JSON, "POST", url, TRUE, clap_client_upload_async,
-                   g_task_get_cancellable (task), upload_slot_done, g_object_ref (task));
+  slot = _clap_call_new (self, _CLAP_CALL_JSON, "POST", url, TRUE, clap_client_upload_async,
+                         g_task_get_cancellable (task), upload_slot_done, g_object_ref (task));
   call = g_task_get_task_data (slot);
   call->body = json_to_bytes (body);
-  call_send (slot);
+  _clap_call_send (slot);
 }
 
 /* Uploads @file through the files endpoint (a slot, then a PUT of the bytes
@@ -871,489 +1637,4 @@ clap_client_upload_finish (ClapClient    *self,
   if (expires_at != NULL)
     *expires_at = upload->expires_at ? g_date_time_ref (upload->expires_at) : NULL;
   return g_strdup (upload->public_url);
-}
-
-/* Download ---------------------------------------------------------------- */
-
-static void download_read (GTask *task);
-
-static GError *
-disk_error (Call       *call,
-            GError     *error)
-{
-  g_autofree char *name = g_file_get_parse_name (call->destination);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_copy (error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-    return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK,
-                        _("The disk is full: “%s” could not be saved. Free some space; the "
-                          "download will resume where it stopped."), name);
-
-  return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK,
-                      _("“%s” could not be written: %s"), name, error->message);
-}
-
-/* Drops the streams of a failed attempt; the .part file stays for a resume. */
-static void
-download_reset (Call *call)
-{
-  if (call->output != NULL)
-    g_output_stream_close (call->output, NULL, NULL);
-  g_clear_object (&call->output);
-  g_clear_object (&call->input);
-  g_clear_object (&call->message);
-}
-
-static void
-download_fail (GTask  *task,
-               GError *error)
-{
-  download_reset (g_task_get_task_data (task));
-  call_fail (task, error);
-}
-
-static void
-download_moved (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_move_finish (G_FILE (source), result, &error))
-    g_task_return_error (task, disk_error (call, error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-/* Worker: a file whose own structure says it is longer than what arrived
- * (an MP4 cut short by a server that still sent a matching Content-Length)
- * is not the file. Formats the probe does not know are taken as they are. */
-static void
-download_verify_thread (GTask        *verify,
-                        gpointer      source_object,
-                        gpointer      task_data,
-                        GCancellable *cancellable)
-{
-  GFile *part = task_data;
-  g_autoptr(GError) error = NULL;
-  ClapMediaInfo info;
-
-  if (!clap_media_probe_file (part, &info, cancellable, &error) &&
-      g_error_matches (error, CLAP_MEDIA_ERROR, CLAP_MEDIA_ERROR_CORRUPT))
-    {
-      g_task_return_new_error (verify, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
-                               _("The server sent an incomplete file: %s"), error->message);
-      return;
-    }
-
-  g_task_return_boolean (verify, TRUE);
-}
-
-static void
-download_verified (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      /* Not a prefix to resume from: the next attempt starts again. A
-       * cancelled check says nothing of the file: keep it. */
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_file_delete (call->part, NULL, NULL);
-      download_fail (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_file_move_async (call->part, call->destination, G_FILE_COPY_OVERWRITE,
-                     G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                     NULL, NULL, download_moved, g_object_ref (task));
-}
-
-static void
-download_closed (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GTask) verify = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
-    {
-      g_task_return_error (task, disk_error (call, error));
-      return;
-    }
-
-  g_clear_object (&call->output);
-
-  verify = g_task_new (NULL, g_task_get_cancellable (task), download_verified,
-                       g_object_ref (task));
-  g_task_set_source_tag (verify, download_closed);
-  g_task_set_task_data (verify, g_object_ref (call->part), g_object_unref);
-  g_task_run_in_thread (verify, download_verify_thread);
-}
-
-static void
-download_written (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  gsize written = 0;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written, &error))
-    {
-      /* A full disk is not transient: the take stays not downloaded and is
-       * resumed later, from the .part file. */
-      download_reset (call);
-      g_task_return_error (task, disk_error (call, error));
-      return;
-    }
-
-  call->received += (goffset) written;
-  if (call->progress != NULL)
-    call->progress (call->received, call->total, call->progress_data);
-
-  download_read (task);
-}
-
-static void
-download_chunk_read (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  gsize size;
-  gconstpointer data;
-
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (bytes == NULL)
-    {
-      download_fail (task, transport_error (error));
-      return;
-    }
-
-  size = g_bytes_get_size (bytes);
-  if (size == 0)
-    {
-      if (call->total >= 0 && call->received != call->total)
-        {
-          download_fail (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NETWORK,
-                                            _("The connection closed before the whole file "
-                                              "arrived.")));
-          return;
-        }
-
-      g_debug ("< downloaded %" G_GOFFSET_FORMAT " bytes of %s in %.0f ms", call->received,
-               call->url, (g_get_monotonic_time () - call->started_us) / 1000.0);
-      g_clear_object (&call->input);
-      g_output_stream_close_async (call->output, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), download_closed,
-                                   g_object_ref (task));
-      return;
-    }
-
-  data = g_bytes_get_data (bytes, NULL);
-  g_output_stream_write_all_async (call->output, data, size, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), download_written,
-                                   g_object_ref (task));
-  /* The write keeps reading from @bytes: hold them until it finishes. */
-  g_object_set_data_full (G_OBJECT (task), "chunk", g_steal_pointer (&bytes),
-                          (GDestroyNotify) g_bytes_unref);
-}
-
-static void
-download_read (GTask *task)
-{
-  Call *call = g_task_get_task_data (task);
-
-  g_input_stream_read_bytes_async (call->input, DOWNLOAD_CHUNK_SIZE, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), download_chunk_read,
-                                   g_object_ref (task));
-}
-
-static void
-download_opened (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GFileOutputStream) output = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (call->offset > 0)
-    output = g_file_append_to_finish (G_FILE (source), result, &error);
-  else
-    output = g_file_create_finish (G_FILE (source), result, &error);
-
-  if (output == NULL)
-    {
-      download_reset (call);
-      g_task_return_error (task, disk_error (call, error));
-      return;
-    }
-
-  call->output = G_OUTPUT_STREAM (g_steal_pointer (&output));
-  download_read (task);
-}
-
-/* A fresh start writes into the .part itself: replacing it would write to a
- * hidden temporary file renamed only on close, which a crash leaves behind
- * in the results folder, with what had arrived. */
-static void
-download_part_deleted (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_delete_finish (G_FILE (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    {
-      download_reset (call);
-      g_task_return_error (task, disk_error (call, error));
-      return;
-    }
-
-  g_file_create_async (call->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
-                       g_task_get_cancellable (task), download_opened, g_object_ref (task));
-}
-
-/* The start of a "Content-Range: bytes START-END/TOTAL" header, or -1. */
-static goffset
-content_range_start (SoupMessage *message)
-{
-  goffset start = -1, end = -1, total = -1;
-
-  if (!soup_message_headers_get_content_range (soup_message_get_response_headers (message),
-                                               &start, &end, &total))
-    return -1;
-  return start;
-}
-
-static void
-download_sent (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  SoupMessageHeaders *headers;
-  const char *content_type;
-  goffset length;
-  guint status;
-
-  call->input = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (call->input == NULL)
-    {
-      download_fail (task, transport_error (error));
-      return;
-    }
-
-  status = soup_message_get_status (call->message);
-  headers = soup_message_get_response_headers (call->message);
-  note_retry_after (call, call->message);
-  g_debug ("< %u GET %s", status, call->url);
-
-  if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE && call->offset > 0)
-    {
-      /* The .part is not a prefix of this file: start again from zero. */
-      g_file_delete (call->part, NULL, NULL);
-      download_fail (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_SERVER,
-                                        _("The partial download did not match; starting "
-                                          "again.")));
-      return;
-    }
-
-  if (status != SOUP_STATUS_OK && status != SOUP_STATUS_PARTIAL_CONTENT)
-    {
-      if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_FORBIDDEN ||
-          status == SOUP_STATUS_GONE)
-        error = g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_EXPIRED,
-                             _("The result is no longer available (HTTP %u): its link has "
-                               "expired."), status);
-      else
-        clap_client_error_from_http (status, NULL, &error);
-
-      download_fail (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (status == SOUP_STATUS_PARTIAL_CONTENT && content_range_start (call->message) != call->offset)
-    {
-      g_file_delete (call->part, NULL, NULL);
-      download_fail (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
-                                        _("The server resumed the download at the wrong "
-                                          "place; starting again.")));
-      return;
-    }
-
-  /* An error page or an API message answered with 200 (a proxy, a captive
-   * portal, an overloaded gateway) is not the file: never keep it. */
-  content_type = soup_message_headers_get_content_type (headers, NULL);
-  if (content_type != NULL &&
-      (g_str_equal (content_type, "text/html") || g_str_equal (content_type, "application/json")))
-    {
-      download_fail (task, g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
-                                        _("The server sent a page (%s) instead of the file."),
-                                        content_type));
-      return;
-    }
-
-  /* A server that ignores Range sends the whole file: start over. */
-  if (status == SOUP_STATUS_OK)
-    call->offset = 0;
-
-  call->received = call->offset;
-  length = soup_message_headers_get_content_length (headers);
-  call->total = length > 0 || soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-                ? call->offset + length
-                : -1;
-
-  if (call->offset > 0)
-    g_file_append_to_async (call->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
-                            g_task_get_cancellable (task), download_opened, g_object_ref (task));
-  else
-    g_file_delete_async (call->part, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                         download_part_deleted, g_object_ref (task));
-}
-
-static void
-download_part_measured (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  ClapClient *self = call->client;
-  g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-
-  info = g_file_query_info_finish (G_FILE (source), result, NULL);
-  call->offset = info != NULL ? g_file_info_get_size (info) : 0;
-
-  call->message = new_message (self, "GET", call->url, &error);
-  if (call->message == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (call->offset > 0)
-    {
-      g_debug ("Resuming %s at byte %" G_GOFFSET_FORMAT, call->url, call->offset);
-      soup_message_headers_set_range (soup_message_get_request_headers (call->message),
-                                      call->offset, -1);
-    }
-
-  log_message (self, call->message);
-  soup_session_send_async (self->session, call->message, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (task), download_sent, g_object_ref (task));
-}
-
-static void
-download_start (GTask *task)
-{
-  Call *call = g_task_get_task_data (task);
-
-  g_file_query_info_async (call->part, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
-                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                           download_part_measured, g_object_ref (task));
-}
-
-/* Streams @url into @destination through "DESTINATION.part", resuming a
- * .part left by an earlier attempt or run where the server allows ranges. */
-void
-clap_client_download_async (ClapClient          *self,
-                            const char          *url,
-                            GFile               *destination,
-                            guint64              max_bytes,
-                            ClapProgressFunc     progress,
-                            gpointer             progress_data,
-                            GDestroyNotify       progress_notify,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autofree char *part_path = NULL;
-  g_autofree char *path = NULL;
-  Call *call;
-
-  g_return_if_fail (CLAP_IS_CLIENT (self));
-  g_return_if_fail (url != NULL);
-  g_return_if_fail (G_IS_FILE (destination));
-
-  task = call_new (self, CALL_DOWNLOAD, "GET", url, TRUE, clap_client_download_async,
-                   cancellable, callback, user_data);
-  call = g_task_get_task_data (task);
-  call->destination = g_object_ref (destination);
-  path = g_file_get_path (destination);
-  part_path = g_strconcat (path, ".part", NULL);
-  call->part = g_file_new_for_path (part_path);
-  call->progress = progress;
-  call->progress_data = progress_data;
-  call->progress_notify = progress_notify;
-
-  /* The window and clapboard-cli share the results folder: two processes
-   * writing one .part would corrupt it. A lock beside it keeps one. */
-  call->lock_path = g_strconcat (path, ".lock", NULL);
-  call->lock_fd = open (call->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (call->lock_fd < 0 || flock (call->lock_fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      int saved = errno;
-      g_autofree char *name = g_file_get_parse_name (destination);
-
-      if (call->lock_fd >= 0)
-        close (call->lock_fd);
-      call->lock_fd = -1;
-
-      if (saved == EWOULDBLOCK)
-        g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_BUSY,
-                                 _("Another Clapboard is downloading “%s”; it will be there "
-                                   "soon."), name);
-      else
-        g_task_return_new_error (task, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_DISK,
-                                 _("“%s” could not be written: %s"), name, g_strerror (saved));
-      return;
-    }
-
-  call_send (task);
-}
-
-/* What was sent and answered in the call behind @result (the last attempt),
- * for a take's Request Details: {"time", "method", "url", "requestBody",
- * "status", "responseBody", "error", "durationMs"}, with the key redacted
- * and each body capped. NULL when nothing was sent. */
-JsonNode *
-clap_client_dup_exchange (GAsyncResult *result)
-{
-  return NULL;
-}
-
-gboolean
-clap_client_download_finish (ClapClient    *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -24,6 +24,13 @@ G_DECLARE_FINAL_TYPE (ClapClient, clap_client, CLAP, CLIENT, GObject)
 /* A thumbnail is a small picture. */
 #define CLAP_THUMBNAIL_MAX_BYTES     ((guint64) 8 * 1024 * 1024)
 
+/* What a download must be: its first bytes are checked before anything is
+ * kept, so that a page or a message served in its place is never saved. */
+typedef enum {
+  CLAP_DOWNLOAD_KIND_VIDEO,   /* an MP4/MOV container: "ftyp" at bytes 4 to 7 */
+  CLAP_DOWNLOAD_KIND_PICTURE, /* a JPEG, PNG or WebP picture (a thumbnail) */
+} ClapDownloadKind;
+
 /* Called on the main context as bytes arrive; @total is -1 when unknown. */
 typedef void (*ClapProgressFunc) (goffset  received,
                                   goffset  total,
@@ -76,6 +83,7 @@ void          clap_client_download_async     (ClapClient          *self,
                                               const char          *url,
                                               GFile               *destination,
                                               guint64              max_bytes,
+                                              ClapDownloadKind     kind,
                                               ClapProgressFunc     progress,
                                               gpointer             progress_data,
                                               GDestroyNotify       progress_notify,
@@ -84,6 +92,18 @@ void          clap_client_download_async     (ClapClient          *self,
                                               gpointer             user_data);
 gboolean      clap_client_download_finish    (ClapClient          *self,
                                               GAsyncResult        *result,
+                                              GError             **error);
+
+guint64       clap_client_result_max_bytes   (guint                duration_s);
+
+void          clap_client_check_async        (ClapClient          *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean      clap_client_check_finish       (ClapClient          *self,
+                                              GAsyncResult        *result,
+                                              guint               *round_trip_ms,
+                                              guint               *http_status,
                                               GError             **error);
 
 JsonNode     *clap_client_dup_exchange       (GAsyncResult        *result);

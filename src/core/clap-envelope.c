@@ -33,17 +33,20 @@ G_DEFINE_QUARK (clap-client-error-quark, clap_client_error)
 static char *
 clean_detail (const char *detail)
 {
+  g_autofree char *spaced = NULL;
   g_autofree char *valid = NULL;
   glong n_chars;
 
   if (detail == NULL || *detail == '\0')
     return NULL;
 
-  valid = g_utf8_make_valid (detail, -1);
-  g_strstrip (valid);
-  for (char *p = valid; *p; p++)
-    if ((guchar) *p < 0x20)
+  /* Line breaks become spaces; other control characters are shown
+   * escaped, so that a terminal or a label never acts on them. */
+  spaced = g_strstrip (g_utf8_make_valid (detail, -1));
+  for (char *p = spaced; *p; p++)
+    if (*p == '\n' || *p == '\r' || *p == '\t')
       *p = ' ';
+  valid = clap_untrusted_escape (spaced, -1);
 
   n_chars = g_utf8_strlen (valid, -1);
   if (n_chars > MAX_DETAIL_CHARS)

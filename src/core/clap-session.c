@@ -1088,7 +1088,7 @@ download_done (GObject      *source,
                                                   CLAP_RESULT_THUMBNAIL);
           file = g_file_new_for_path (thumb->path);
           clap_client_download_async (self->client, clap_task_get_thumbnail_url (task), file,
-                                      CLAP_THUMBNAIL_MAX_BYTES,
+                                      CLAP_THUMBNAIL_MAX_BYTES, CLAP_DOWNLOAD_KIND_PICTURE,
                                       NULL, NULL, NULL, self->cancellable, thumbnail_done, thumb);
         }
     }
@@ -1182,7 +1182,7 @@ start_one (ClapSession *self,
   g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
                            cancellable, G_CONNECT_SWAPPED);
   clap_client_download_async (self->client, clap_task_get_result_url (task), file,
-                              _clap_results_max_bytes (task),
+                              _clap_results_max_bytes (task), CLAP_DOWNLOAD_KIND_VIDEO,
                               download_progress, download, NULL, cancellable, download_done,
                               download);
 }

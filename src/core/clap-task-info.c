@@ -162,8 +162,10 @@ clap_task_info_free (ClapTaskInfo *info)
   g_free (info);
 }
 
-/* @text, valid UTF-8 and at most @max_chars characters (an ellipsis marks
- * a cut); NULL when it is empty. */
+/* @text, valid UTF-8 with its control characters escaped (it is shown in
+ * labels and printed to terminals: an escape sequence must not act), at
+ * most @max_chars characters (an ellipsis marks a cut); NULL when it is
+ * empty. */
 static char *
 bounded (const char *text,
          glong       max_chars)
@@ -173,7 +175,7 @@ bounded (const char *text,
   if (text == NULL || *text == '\0')
     return NULL;
 
-  valid = g_utf8_make_valid (text, -1);
+  valid = clap_untrusted_escape (text, -1);
 
   /* Counted in characters, and no further than needed. */
   for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p), max_chars--)

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 #include <gst/gst.h>
 
@@ -187,7 +188,22 @@ update_receiver (ClapApplication *self)
 
   if (self->receiver == NULL)
     {
+      g_autofree char *folder = g_path_get_dirname (
+        clap_store_get_path (clap_session_get_store (self->session)));
+      g_autofree char *token = NULL;
+
+      /* The receiver answers only on a secret path, kept beside the
+       * history, so that another person on this computer cannot reach it. */
+      token = clap_callback_server_load_token (folder, &error);
+      if (token == NULL)
+        {
+          clap_session_set_callback_url (self->session, NULL);
+          show_error (self, error->message);
+          return;
+        }
+
       self->receiver = clap_callback_server_new (self->session);
+      clap_callback_server_set_token (self->receiver, token);
       if (!clap_callback_server_listen (self->receiver, address, &error))
         {
           g_clear_object (&self->receiver);
@@ -197,11 +213,17 @@ update_receiver (ClapApplication *self)
         }
     }
 
+  /* The public address forwards to the receiver: the secret path goes on it. */
   g_strstrip (public_url);
+  while (g_str_has_suffix (public_url, "/"))
+    public_url[strlen (public_url) - 1] = '\0';
   if (*public_url != '\0')
     {
       if (clap_url_is_allowed (public_url, &error))
-        url = g_steal_pointer (&public_url);
+        {
+          g_autofree char *path = clap_callback_server_dup_path (self->receiver);
+          url = g_strconcat (public_url, path, NULL);
+        }
       else
         show_error (self, error->message);
     }

@@ -24,6 +24,12 @@ struct _ClapPreferences
   AdwActionRow         *key_status_row;
   GtkWidget            *forget_button;
   AdwEntryRow          *base_url_row;
+  AdwActionRow         *check_row;
+  GtkStack             *check_stack;
+  GtkButton            *check_button;
+  GtkSpinner           *check_spinner;
+  GtkImage             *check_icon;
+  GCancellable         *check_cancellable;
   AdwActionRow         *folder_row;
   GtkSpinButton        *cache_size;
   GtkSpinButton        *cache_days;
@@ -94,6 +100,84 @@ on_base_url_apply (ClapPreferences *self)
 
   gtk_widget_remove_css_class (GTK_WIDGET (self->base_url_row), "error");
   g_settings_set_string (self->settings, "base-url", url);
+}
+
+/* @ok: TRUE for a good answer, FALSE for a bad one; the icon is hidden for
+ * neither (no answer yet). */
+static void
+show_check_result (ClapPreferences *self,
+                   const char      *text,
+                   int              ok)
+{
+  GtkWidget *icon = GTK_WIDGET (self->check_icon);
+
+  gtk_spinner_set_spinning (self->check_spinner, FALSE);
+  gtk_stack_set_visible_child_name (self->check_stack, "button");
+  adw_action_row_set_subtitle (self->check_row, text);
+  gtk_widget_remove_css_class (icon, "success");
+  gtk_widget_remove_css_class (icon, "error");
+  gtk_widget_set_visible (icon, ok >= 0);
+  if (ok >= 0)
+    {
+      gtk_image_set_from_icon_name (self->check_icon, ok ? "emblem-ok-symbolic"
+                                                         : "dialog-warning-symbolic");
+      gtk_widget_add_css_class (icon, ok ? "success" : "error");
+    }
+  /* A screen reader hears the outcome without looking for it. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->check_row),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
+static void
+checked (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  ClapPreferences *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint round_trip_ms = 0, http_status = 0;
+
+  if (clap_client_check_finish (CLAP_CLIENT (source), result, &round_trip_ms, &http_status,
+                                &error))
+    {
+      /* Translators: "The service answers and accepts the key · 182 ms" */
+      text = g_strdup_printf (_("The service at %s answers and accepts the key · %u ms"),
+                              clap_client_get_base_url (CLAP_CLIENT (source)), round_trip_ms);
+      show_check_result (self, text, TRUE);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (round_trip_ms > 0)
+        text = g_strdup_printf ("%s · %u ms", error->message, round_trip_ms);
+      show_check_result (self, text ? text : error->message, FALSE);
+    }
+
+  g_object_unref (self);
+}
+
+/* One query for a task that cannot exist, through the client in use: a
+ * 404 says the address is the service and the key was taken, a 401 that
+ * the key was refused. Nothing is created, nothing is spent. */
+static void
+on_check_clicked (ClapPreferences *self)
+{
+  ClapSession *session = clap_application_get_session (self->app);
+
+  if (session == NULL)
+    {
+      show_check_result (self, _("Clapboard is still starting; try again in a moment."), -1);
+      return;
+    }
+
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
+  self->check_cancellable = g_cancellable_new ();
+
+  gtk_stack_set_visible_child_name (self->check_stack, "busy");
+  gtk_spinner_set_spinning (self->check_spinner, TRUE);
+  clap_client_check_async (clap_session_get_client (session), self->check_cancellable, checked,
+                           g_object_ref (self));
 }
 
 /* Marks @row wrong and says why, or (@error NULL) clears the mark. */
@@ -202,6 +286,8 @@ clap_preferences_dispose (GObject *object)
 {
   ClapPreferences *self = CLAP_PREFERENCES (object);
 
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
   g_clear_object (&self->app);
   g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), CLAP_TYPE_PREFERENCES);
@@ -223,6 +309,11 @@ clap_preferences_class_init (ClapPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClapPreferences, key_status_row);
   gtk_widget_class_bind_template_child (widget_class, ClapPreferences, forget_button);
   gtk_widget_class_bind_template_child (widget_class, ClapPreferences, base_url_row);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, check_row);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, check_stack);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, check_button);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, check_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ClapPreferences, check_icon);
   gtk_widget_class_bind_template_child (widget_class, ClapPreferences, folder_row);
   gtk_widget_class_bind_template_child (widget_class, ClapPreferences, cache_size);
   gtk_widget_class_bind_template_child (widget_class, ClapPreferences, cache_days);
@@ -237,6 +328,7 @@ clap_preferences_class_init (ClapPreferencesClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_forget_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_base_url_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_folder_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_check_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_callback_address_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_callback_public_url_apply);
 }

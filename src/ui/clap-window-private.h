@@ -28,6 +28,8 @@ struct _ClapWindow
   gboolean              demo;
   GtkRevealer          *demo_banner;
   GtkButton            *enter_key_button;
+  GtkRevealer          *catalog_banner;
+  GtkLabel             *catalog_label;
   ClapSplitView        *split_view;
   ClapComposer         *composer;
   GtkRevealer          *preview_revealer;

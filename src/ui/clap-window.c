@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "clap-catalog.h"
 #include "clap-task-row.h"
 #include "clap-window-private.h"
 
@@ -137,6 +138,12 @@ on_search_mode_changed (ClapWindow *self)
   if (!gtk_search_bar_get_search_mode (self->search_bar) && focus != NULL &&
       gtk_widget_is_ancestor (focus, GTK_WIDGET (self->search_bar)))
     gtk_widget_grab_focus (GTK_WIDGET (self->takes_view));
+}
+
+static void
+on_catalog_close_clicked (ClapWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->catalog_banner, FALSE);
 }
 
 static void
@@ -365,6 +372,9 @@ clap_window_class_init (ClapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, demo_badge);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, demo_banner);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, enter_key_button);
+  gtk_widget_class_bind_template_child (widget_class, ClapWindow, catalog_banner);
+  gtk_widget_class_bind_template_child (widget_class, ClapWindow, catalog_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_catalog_close_clicked);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, split_view);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, preview_revealer);
@@ -379,6 +389,18 @@ clap_window_class_init (ClapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, takes_view);
 
   _clap_window_class_add_actions (widget_class);
+}
+
+/* A person's own catalogue that cannot be used stays named above the
+ * composer until dismissed: prices and names may not be what they expect. */
+static void
+update_catalog_banner (ClapWindow *self)
+{
+  const GError *error = clap_catalog_get_override_error ();
+
+  if (error != NULL)
+    gtk_label_set_label (self->catalog_label, error->message);
+  gtk_revealer_set_reveal_child (self->catalog_banner, error != NULL);
 }
 
 /* GTK 4.8 names a button with a mnemonic after its raw label ("_Enter…")
@@ -403,6 +425,7 @@ clap_window_init (ClapWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   name_button_after_label (self->enter_key_button);
+  update_catalog_banner (self);
 
   self->settings = g_settings_new (APP_ID);
   self->cancellable = g_cancellable_new ();

@@ -553,6 +553,41 @@ test_private_links (void)
   g_assert_cmpint (public.status, ==, 0);
 }
 
+/* check: the address and the key, and nothing spent. */
+static void
+test_check (void)
+{
+  g_auto(Run) ok = { 0 }, json = { 0 }, rejected = { 0 }, nokey = { 0 }, unreachable = { 0 };
+  const char *dead_env[] = { "CLAPBOARD_BASE_URL", "http://127.0.0.1:1", NULL };
+  const char *check[] = { "check", NULL };
+  gint64 creates = sim_count ("create");
+  g_autoptr(JsonNode) node = NULL;
+
+  run_cli (&ok, KEY, "check");
+  g_assert_cmpint (ok.status, ==, 0);
+  assert_contains (ok.out, "accepts the key");
+  assert_contains (ok.out, sim_url);
+
+  run_cli (&json, KEY, "check", "--json");
+  g_assert_cmpint (json.status, ==, 0);
+  node = json_from_string (json.out, NULL);
+  g_assert_nonnull (node);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (node), "keyAccepted"));
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "httpStatus"), ==, 404);
+
+  run_cli (&rejected, "sim-unauthorized", "check");
+  g_assert_cmpint (rejected.status, ==, 4);
+  assert_contains (rejected.err, "rejected");
+
+  run_cli (&nokey, NULL, "check");
+  g_assert_cmpint (nokey.status, ==, 4);
+
+  run_cli_full (&unreachable, KEY, NULL, dead_env, check);
+  g_assert_cmpint (unreachable.status, ==, 6);
+
+  g_assert_cmpint (sim_count ("create"), ==, creates);
+}
+
 /* Negative seconds are a typo, named as typed: not "4294967295", and not
  * silently ignored. Nothing is sent. */
 static void
@@ -607,6 +642,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/usage/negative-seconds", test_negative_seconds);
   g_test_add_func ("/cli/catalog-override", test_catalog_override);
   g_test_add_func ("/cli/private-links", test_private_links);
+  g_test_add_func ("/cli/check", test_check);
   g_test_add_func ("/cli/list-and-resume", test_list_and_resume);
 
   status = g_test_run ();

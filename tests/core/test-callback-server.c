@@ -4,6 +4,7 @@
 #include "clap-test-files.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
 #include "clap-callback-server.h"
@@ -28,6 +29,7 @@ typedef struct {
   SoupSession        *soup;
   char               *dir;
   char               *url;
+  char               *path;
 } Fixture;
 
 static void
@@ -68,8 +70,12 @@ setup (Fixture       *fx,
   g_assert_true (clap_callback_server_listen (fx->receiver, "127.0.0.1:0", &error));
   g_assert_no_error (error);
   fx->url = clap_callback_server_dup_url (fx->receiver);
+  fx->path = clap_callback_server_dup_path (fx->receiver);
   g_assert_true (g_str_has_prefix (fx->url, "http://127.0.0.1:"));
-  g_assert_true (g_str_has_suffix (fx->url, "/callback"));
+  /* a secret path: "/callback/" and at least 128 bits of a token */
+  g_assert_true (g_str_has_prefix (fx->path, "/callback/"));
+  g_assert_cmpuint (strlen (fx->path), >=, strlen ("/callback/") + 22);
+  g_assert_true (g_str_has_suffix (fx->url, fx->path));
 
   fx->soup = soup_session_new ();
 }
@@ -86,6 +92,7 @@ teardown (Fixture       *fx,
   clap_test_rm_rf (fx->dir);
   g_free (fx->dir);
   g_free (fx->url);
+  g_free (fx->path);
 }
 
 typedef gboolean (*Condition) (Fixture *fx, gpointer data);
@@ -322,7 +329,9 @@ test_forged_callback_changes_nothing (Fixture       *fx,
   g_autofree char *failed = NULL;
   guint before;
 
-  /* A take that stays pending: the service is still on it. */
+  /* A take that stays pending: the service is still on it. Each callback
+   * asks, however close together. */
+  clap_callback_server_set_hint_interval (fx->receiver, 0);
   g_object_set (fx->sim, "pending-ms", 60 * 1000, NULL);
   task = submit_one (fx, "Still pending");
   g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_PENDING);
@@ -411,18 +420,25 @@ static void
 test_method_and_path (Fixture       *fx,
                       gconstpointer  data)
 {
-  g_autofree char *base = g_strndup (fx->url, strlen (fx->url) - strlen ("/callback"));
+  g_autofree char *base = g_strndup (fx->url, strlen (fx->url) - strlen (fx->path));
+  g_autofree char *longer = g_strconcat (fx->path, "x", NULL);
+  g_autofree char *shorter = g_strndup (fx->path, strlen (fx->path) - 1);
+  g_autofree char *below = g_strconcat (fx->path, "/", NULL);
   const struct {
     const char *method;
     const char *path;
     guint       status;
   } cases[] = {
-    { SOUP_METHOD_GET, "/callback", SOUP_STATUS_METHOD_NOT_ALLOWED },
-    { SOUP_METHOD_PUT, "/callback", SOUP_STATUS_METHOD_NOT_ALLOWED },
-    { SOUP_METHOD_DELETE, "/callback", SOUP_STATUS_METHOD_NOT_ALLOWED },
+    { SOUP_METHOD_GET, fx->path, SOUP_STATUS_METHOD_NOT_ALLOWED },
+    { SOUP_METHOD_PUT, fx->path, SOUP_STATUS_METHOD_NOT_ALLOWED },
+    { SOUP_METHOD_DELETE, fx->path, SOUP_STATUS_METHOD_NOT_ALLOWED },
     { SOUP_METHOD_POST, "/", SOUP_STATUS_NOT_FOUND },
+    { SOUP_METHOD_POST, "/callback", SOUP_STATUS_NOT_FOUND },
     { SOUP_METHOD_POST, "/callbacks", SOUP_STATUS_NOT_FOUND },
     { SOUP_METHOD_POST, "/callback/x", SOUP_STATUS_NOT_FOUND },
+    { SOUP_METHOD_POST, longer, SOUP_STATUS_NOT_FOUND },
+    { SOUP_METHOD_POST, shorter, SOUP_STATUS_NOT_FOUND },
+    { SOUP_METHOD_POST, below, SOUP_STATUS_NOT_FOUND },
     { SOUP_METHOD_GET, "/api/v1/video/generations", SOUP_STATUS_NOT_FOUND },
   };
 
@@ -525,12 +541,12 @@ test_too_large_refused_before_body (Fixture       *fx,
                                                 &error);
   g_assert_no_error (error);
 
-  head = g_strdup_printf ("POST /callback HTTP/1.1\r\n"
+  head = g_strdup_printf ("POST %s HTTP/1.1\r\n"
                           "Host: 127.0.0.1:%d\r\n"
                           "Content-Type: application/json\r\n"
                           "Content-Length: 100000000\r\n"
                           "Expect: 100-continue\r\n"
-                          "\r\n", g_uri_get_port (uri));
+                          "\r\n", fx->path, g_uri_get_port (uri));
   g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
                                             head, strlen (head), NULL, NULL, &error));
   g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
@@ -597,6 +613,8 @@ test_duplicates_idempotent (Fixture       *fx,
   g_autofree char *result_url = NULL;
   guint downloads, queries;
 
+  /* each asks again, as close together as they come */
+  clap_callback_server_set_hint_interval (fx->receiver, 0);
   clap_session_set_callback_url (fx->session, fx->url);
   task = submit_one (fx, "Delivered twice");
   wait_for (fx, is_downloaded, task);
@@ -698,9 +716,11 @@ test_addresses (Fixture       *fx,
   /* IPv6, where the machine has it */
   if (clap_callback_server_listen (any, "[::1]:0", &error))
     {
+      g_autofree char *path = clap_callback_server_dup_path (any);
+
       url = clap_callback_server_dup_url (any);
       g_assert_true (g_str_has_prefix (url, "http://[::1]:"));
-      g_assert_true (g_str_has_suffix (url, "/callback"));
+      g_assert_true (g_str_has_suffix (url, path));
     }
   else
     {
@@ -825,6 +845,192 @@ test_session_callback_url (Fixture       *fx,
   }
 }
 
+/* Posts @body as JSON to @path on the receiver's port. */
+static guint
+post_to (Fixture    *fx,
+         const char *path,
+         const char *body)
+{
+  g_autoptr(GUri) receiver = g_uri_parse (fx->url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *url = g_uri_join (G_URI_FLAGS_NONE, "http", NULL, g_uri_get_host (receiver),
+                                     g_uri_get_port (receiver), path, NULL, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GError) error = NULL;
+  guint status;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  status = send (fx, msg, &error);
+  g_assert_no_error (error);
+  return status;
+}
+
+/* Another user of this computer can reach the port, but not the path: a
+ * callback anywhere else is a 404 that asks nothing. */
+static void
+test_token_path (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autoptr(ClapTask) task = NULL;
+  g_autoptr(ClapCallbackServer) other = clap_callback_server_new (fx->session);
+  g_autofree char *other_path = clap_callback_server_dup_path (other);
+  g_autofree char *body = NULL;
+  g_autofree char *url = NULL;
+  const char *token = "Abcdefghijklmnopqrstuvwxyz_0123456789-AB";
+
+  g_object_set (fx->sim, "pending-ms", 60 * 1000, NULL);
+  task = submit_one (fx, "Reached by the token alone");
+  body = callback_body (clap_task_get_task_id (task), "completed", NULL);
+
+  /* each receiver has a token of its own, until one is set */
+  g_assert_cmpstr (other_path, !=, fx->path);
+
+  g_assert_cmpuint (post_to (fx, "/callback", body), ==, SOUP_STATUS_NOT_FOUND);
+  g_assert_cmpuint (post_to (fx, other_path, body), ==, SOUP_STATUS_NOT_FOUND);
+  g_assert_cmpuint (post_to (fx, "/callback/Abcdefghijklmnopqrstuvwxyz_0123456789-AB", body),
+                    ==, SOUP_STATUS_NOT_FOUND);
+  spin (100);
+  g_assert_cmpuint (n_queries (fx), ==, 0);
+  g_assert_cmpuint (clap_callback_server_get_n_accepted (fx->receiver), ==, 0);
+
+  g_assert_cmpuint (post_to (fx, fx->path, body), ==, SOUP_STATUS_OK);
+  wait_for (fx, queries_reach, GUINT_TO_POINTER (1));
+
+  /* the installation's token replaces the receiver's own */
+  clap_callback_server_set_token (fx->receiver, token);
+  g_free (fx->path);
+  fx->path = clap_callback_server_dup_path (fx->receiver);
+  g_assert_cmpstr (fx->path, ==, "/callback/Abcdefghijklmnopqrstuvwxyz_0123456789-AB");
+  url = clap_callback_server_dup_url (fx->receiver);
+  g_assert_true (g_str_has_suffix (url, fx->path));
+  g_assert_cmpuint (post_to (fx, other_path, body), ==, SOUP_STATUS_NOT_FOUND);
+  g_assert_cmpuint (post_to (fx, fx->path, body), ==, SOUP_STATUS_OK);
+}
+
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+/* The token is made once per installation, kept where only its owner
+ * reads it, and the same on every start. */
+static void
+test_token_file (Fixture       *fx,
+                 gconstpointer  data)
+{
+  g_autofree char *folder = g_build_filename (fx->dir, "data", NULL);
+  g_autofree char *path = g_build_filename (folder, CLAP_CALLBACK_SERVER_TOKEN_FILE, NULL);
+  g_autofree char *elsewhere = g_build_filename (fx->dir, "elsewhere", NULL);
+  g_autofree char *first = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *replaced = NULL;
+  g_autofree char *kept = NULL;
+  g_autoptr(GError) error = NULL;
+
+  first = clap_callback_server_load_token (folder, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  g_assert_cmpuint (strlen (first), >=, 22);
+  for (const char *p = first; *p != '\0'; p++)
+    g_assert_true (g_ascii_isalnum (*p) || *p == '-' || *p == '_');
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+
+  again = clap_callback_server_load_token (folder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, first);
+
+  /* another installation, another token */
+  other = clap_callback_server_load_token (elsewhere, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (other, !=, first);
+
+  /* a file others can read is made private, and kept */
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  kept = clap_callback_server_load_token (folder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kept, ==, first);
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+
+  /* a file that holds no token (cut short, edited) gets a new one */
+  g_assert_true (g_file_set_contents (path, "short\n", -1, NULL));
+  replaced = clap_callback_server_load_token (folder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (replaced, !=, first);
+  g_assert_cmpuint (strlen (replaced), >=, 22);
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+
+  /* the receiver answers on it */
+  clap_callback_server_set_token (fx->receiver, replaced);
+  g_free (fx->path);
+  fx->path = clap_callback_server_dup_path (fx->receiver);
+  g_assert_true (g_str_has_suffix (fx->path, replaced));
+}
+
+/* 100 forged callbacks for a known take, as fast as they come: each is
+ * answered 200 (the sender learns nothing), and the service is asked once.
+ * 100 for takes nobody knows ask nothing at all. */
+static void
+test_burst_asks_once (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(ClapTask) task = NULL;
+  g_autofree char *body = NULL;
+
+  /* A window longer than any test run: the count cannot depend on speed. */
+  clap_callback_server_set_hint_interval (fx->receiver, 10 * 60 * 1000);
+  g_object_set (fx->sim, "pending-ms", 60 * 1000, NULL);
+  task = submit_one (fx, "A hundred forged callbacks");
+  body = callback_body (clap_task_get_task_id (task), "completed",
+                        "https://forged.example/result.mp4");
+
+  for (guint i = 0; i < 100; i++)
+    g_assert_cmpuint (post (fx, "application/json", body), ==, SOUP_STATUS_OK);
+  wait_for (fx, queries_reach, GUINT_TO_POINTER (1));
+  spin (200);
+
+  g_assert_cmpuint (n_queries (fx), ==, 1);
+  g_assert_cmpuint (clap_callback_server_get_n_accepted (fx->receiver), ==, 100);
+  g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_PENDING);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("cl-forged-%u", i % 7);
+      g_autofree char *forged = callback_body (id, "completed", NULL);
+
+      g_assert_cmpuint (post (fx, "application/json", forged), ==, SOUP_STATUS_NOT_FOUND);
+    }
+  spin (200);
+  g_assert_cmpuint (n_queries (fx), ==, 1);
+  g_assert_cmpuint (clap_callback_server_get_n_refused (fx->receiver), ==, 100);
+}
+
+/* Once the window has passed, a callback asks again. */
+static void
+test_burst_window_ends (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autoptr(ClapTask) task = NULL;
+  g_autofree char *body = NULL;
+
+  clap_callback_server_set_hint_interval (fx->receiver, 100);
+  g_object_set (fx->sim, "pending-ms", 60 * 1000, NULL);
+  task = submit_one (fx, "Asked again later");
+  body = callback_body (clap_task_get_task_id (task), "completed", NULL);
+
+  g_assert_cmpuint (post (fx, "application/json", body), ==, SOUP_STATUS_OK);
+  wait_for (fx, queries_reach, GUINT_TO_POINTER (1));
+  /* at least the window: waiting longer only makes this surer */
+  spin (150);
+  g_assert_cmpuint (post (fx, "application/json", body), ==, SOUP_STATUS_OK);
+  wait_for (fx, queries_reach, GUINT_TO_POINTER (2));
+  g_assert_cmpuint (n_queries (fx), ==, 2);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -846,6 +1052,10 @@ main (int argc, char *argv[])
   ADD ("addresses", test_addresses);
   ADD ("session-callback-url", test_session_callback_url);
   ADD ("slow-senders-cut-off", test_slow_senders_cut_off);
+  ADD ("token/path", test_token_path);
+  ADD ("token/file", test_token_file);
+  ADD ("burst/asks-once", test_burst_asks_once);
+  ADD ("burst/window-ends", test_burst_window_ends);
 
   return g_test_run ();
 }

@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
-#include "clap-client.h"
+#include "clap-client-private.h"
 #include "clap-media.h"
 #include "clap-poller.h"
 #include "clap-sim-server.h"
@@ -134,7 +134,8 @@ download (Fixture     *fx,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
-  clap_client_download_async (fx->client, url, file, CLAP_RESULT_MAX_BYTES, NULL, NULL, NULL, NULL, store_result, &w);
+  clap_client_download_async (fx->client, url, file, CLAP_RESULT_MAX_BYTES,
+                              CLAP_DOWNLOAD_KIND_VIDEO, NULL, NULL, NULL, NULL, store_result, &w);
   result = wait_result (&w);
   return clap_client_download_finish (fx->client, result, error);
 }
@@ -572,7 +573,7 @@ test_download_resume (Fixture       *fx,
 
     g_assert_true (g_file_set_contents (part, "", 0, NULL));
     clap_client_download_async (fx->client, final->result_urls[0], file, CLAP_RESULT_MAX_BYTES,
-                                check_part, &watch,
+                                CLAP_DOWNLOAD_KIND_VIDEO, check_part, &watch,
                                 NULL, NULL, store_result, &w);
     result = wait_result (&w);
     g_assert_true (clap_client_download_finish (fx->client, result, &error));
@@ -662,7 +663,9 @@ test_download_faults (Fixture       *fx,
   }
 }
 
-/* The window and clapboard-cli share the results folder. */
+/* The window and clapboard-cli share the results folder: a download that
+ * another process (or an older Clapboard, through its own lock file)
+ * holds is refused, and goes ahead once it lets go. */
 static void
 test_download_locked (Fixture       *fx,
                       gconstpointer  data)
@@ -672,27 +675,173 @@ test_download_locked (Fixture       *fx,
   g_autoptr(ClapTaskInfo) created = create (fx, request, &error);
   g_autoptr(ClapTaskInfo) final = wait_final (fx, created->task_id);
   g_autofree char *path = g_build_filename (fx->dir, "shared.mp4", NULL);
-  g_autofree char *lock = g_strconcat (path, ".lock", NULL);
+  g_autofree char *legacy = g_strconcat (path, ".lock", NULL);
   g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
   int fd;
 
   /* another process holds the download */
-  fd = open (lock, O_RDWR | O_CREAT, 0600);
+  fd = _clap_download_lock (file, &error);
+  g_assert_no_error (error);
   g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
-
   g_assert_false (download (fx, final->result_urls[0], path, &error));
   g_assert_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_BUSY);
   g_clear_error (&error);
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
-
-  /* once it lets go, the download goes ahead and leaves no lock behind */
   close (fd);
-  g_unlink (lock);
+
+  /* an older version does, the way it did */
+  fd = open (legacy, O_RDWR | O_CREAT, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
+  g_assert_false (download (fx, final->result_urls[0], path, &error));
+  g_assert_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_BUSY);
+  g_clear_error (&error);
+  close (fd);
+
+  /* once it lets go, the download goes ahead and leaves no file of its
+   * own behind: the folder's one lock file is all */
   g_assert_true (download (fx, final->result_urls[0], path, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
-  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (legacy, G_FILE_TEST_EXISTS));
+  dir = g_dir_open (fx->dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_true (g_str_equal (name, "shared.mp4") || g_str_equal (name, _CLAP_DOWNLOAD_LOCK_NAME));
+}
+
+/* Check Connection against the simulator: a query for a task that cannot
+ * exist tells the key is good (404) or not (401), and creates nothing. */
+static void
+test_check_connection (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(ClapClient) revoked = clap_client_new (fx->base, "sim-unauthorized", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint round_trip = G_MAXUINT, status = 0;
+  Wait w = { 0 };
+
+  clap_client_check_async (fx->client, NULL, store_result, &w);
+  result = wait_result (&w);
+  g_assert_true (clap_client_check_finish (fx->client, result, &round_trip, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 404);
+  g_assert_cmpuint (round_trip, <, 30 * 1000);
+  g_clear_object (&result);
+
+  w = (Wait) { 0 };
+  clap_client_check_async (revoked, NULL, store_result, &w);
+  result = wait_result (&w);
+  g_assert_false (clap_client_check_finish (revoked, result, &round_trip, &status, &error));
+  g_assert_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_UNAUTHORIZED);
+  g_assert_cmpuint (status, ==, 401);
+
+  g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_QUERY), ==, 2);
+  g_assert_cmpuint (clap_sim_server_get_request_count (fx->sim, CLAP_SIM_ENDPOINT_CREATE), ==, 0);
+}
+
+static JsonObject *
+exchange_of (GAsyncResult *result)
+{
+  JsonNode *node = clap_client_dup_exchange (result);
+  JsonObject *object;
+
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  object = json_object_ref (json_node_get_object (node));
+  json_node_unref (node);
+  return object;
+}
+
+/* Each call keeps what it sent and what came back, for Request Details. */
+static void
+test_exchange_calls (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(ClapRequest) request = simple_request ("A record of what was sent");
+  g_autofree char *png = NULL;
+  g_autofree char *path = g_build_filename (fx->dir, "recorded.mp4", NULL);
+  g_autofree char *note = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) picture = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ClapTaskInfo) created = NULL;
+  g_autoptr(ClapTaskInfo) final = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  GStatBuf st;
+  Wait w = { 0 };
+
+  /* create: the body as sent, the answer as received */
+  clap_client_create_async (fx->client, request, NULL, store_result, &w);
+  result = wait_result (&w);
+  record = exchange_of (result);
+  created = clap_client_create_finish (fx->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (record, "method"), ==, "POST");
+  g_assert_cmpstr (json_object_get_string_member (record, "url"), ==,
+                   (url = g_strconcat (fx->base, "/api/v1/video/generations", NULL)));
+  g_assert_nonnull (strstr (json_object_get_string_member (record, "requestBody"),
+                            "\"prompt\":\"A record of what was sent\""));
+  g_assert_cmpint (json_object_get_int_member (record, "status"), ==, 200);
+  g_assert_nonnull (strstr (json_object_get_string_member (record, "responseBody"),
+                            created->task_id));
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (record, "requestHeaders"), "Authorization"),
+                   ==, "Bearer [redacted]");
+  g_clear_object (&result);
+  g_clear_pointer (&record, json_object_unref);
+
+  /* a query that failed once: the record is of the last attempt */
+  clap_sim_server_inject_fault (fx->sim, CLAP_SIM_ENDPOINT_QUERY, CLAP_SIM_FAULT_HTTP_500, 1);
+  w = (Wait) { 0 };
+  clap_client_query_async (fx->client, created->task_id, NULL, store_result, &w);
+  result = wait_result (&w);
+  record = exchange_of (result);
+  final = clap_client_query_finish (fx->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (record, "method"), ==, "GET");
+  g_assert_cmpint (json_object_get_int_member (record, "status"), ==, 200);
+  g_assert_true (json_object_get_null_member (record, "error"));
+  g_clear_pointer (&final, clap_task_info_free);
+  g_clear_object (&result);
+  g_clear_pointer (&record, json_object_unref);
+
+  /* an upload: the PUT, its bytes described */
+  png = write_png (fx, 640, 360);
+  picture = g_file_new_for_path (png);
+  g_assert_cmpint (g_stat (png, &st), ==, 0);
+  w = (Wait) { 0 };
+  clap_client_upload_async (fx->client, picture, "image/png", NULL, store_result, &w);
+  result = wait_result (&w);
+  record = exchange_of (result);
+  g_free (clap_client_upload_finish (fx->client, result, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (record, "method"), ==, "PUT");
+  note = g_strdup_printf ("[%" G_GOFFSET_FORMAT " bytes of image/png]", (goffset) st.st_size);
+  g_assert_cmpstr (json_object_get_string_member (record, "requestBody"), ==, note);
+  g_assert_cmpint (json_object_get_int_member (record, "status"), ==, 200);
+  g_clear_object (&result);
+  g_clear_pointer (&record, json_object_unref);
+
+  /* a download: its size, not its bytes */
+  final = wait_final (fx, created->task_id);
+  w = (Wait) { 0 };
+  clap_client_download_async (fx->client, final->result_urls[0], file, CLAP_RESULT_MAX_BYTES,
+                              CLAP_DOWNLOAD_KIND_VIDEO, NULL, NULL, NULL, NULL, store_result, &w);
+  result = wait_result (&w);
+  record = exchange_of (result);
+  g_assert_true (clap_client_download_finish (fx->client, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_free (note);
+  note = g_strdup_printf ("[%" G_GOFFSET_FORMAT " bytes]", (goffset) st.st_size);
+  g_assert_cmpstr (json_object_get_string_member (record, "responseBody"), ==, note);
+  g_assert_true (json_object_get_null_member (record, "requestBody"));
 }
 
 /* A second server, on another origin: what reaches it? */
@@ -704,12 +853,14 @@ record_headers (SoupServer        *server,
                 gpointer           user_data)
 {
   gboolean *saw_auth = user_data;
+  g_autoptr(GBytes) clip = clap_test_make_mp4 ("isom", 1000, 3000, 320, 180, FALSE, FALSE);
 
   if (soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                     "Authorization") != NULL)
     *saw_auth = TRUE;
   soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "video/mp4", SOUP_MEMORY_STATIC, "0123456789", 10);
+  soup_server_message_set_response (msg, "video/mp4", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (clip, NULL), g_bytes_get_size (clip));
 }
 
 static void
@@ -1037,6 +1188,8 @@ main (int argc, char *argv[])
   ADD ("download/faults", test_download_faults);
   ADD ("download/insecure", test_insecure_download);
   ADD ("download/locked", test_download_locked);
+  ADD ("check/connection", test_check_connection);
+  ADD ("exchange/calls", test_exchange_calls);
   ADD ("key/stays-home", test_key_stays_home);
   ADD ("poller/cap-and-idle", test_poller);
   ADD ("poller/unauthorized", test_poller_unauthorized);

@@ -335,6 +335,16 @@ test_transient (void)
   g_assert_false (clap_client_error_is_transient (e));
 }
 
+/* The server's message is shown to the person: an escape sequence in it
+ * must be printed, not acted on by the terminal. */
+static void
+test_controls_escaped (void)
+{
+  expect_error (200, "application/json",
+                "{\"code\":500,\"msg\":\"bad\\u001b[2J\\u0007\\u009bword\\nnext\",\"data\":null}",
+                CLAP_CLIENT_ERROR_SERVER, "bad\\x1B[2J\\x07\\x9Bword next");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -349,6 +359,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/core/envelope/bare", test_bare);
   g_test_add_func ("/core/envelope/deep", test_deep);
   g_test_add_func ("/core/envelope/transient", test_transient);
+  g_test_add_func ("/core/envelope/controls-escaped", test_controls_escaped);
 
   return g_test_run ();
 }

@@ -615,6 +615,23 @@ test_states (void)
     }
 }
 
+/* What the server says is shown in labels and printed to terminals: its
+ * control characters are escaped, never passed on. */
+static void
+test_controls_escaped (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ClapTaskInfo) info =
+    parse_data ("{\"taskId\":\"c1\",\"state\":\"failed\",\"model\":\"kling\\u001b]0;x\\u0007\","
+                "\"failCode\":\"E\\u009b1\",\"failMsg\":\"Policy\\u001b[31m red \\u202eevil\"}",
+                &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->model, ==, "kling\\x1B]0;x\\x07");
+  g_assert_cmpstr (info->fail_code, ==, "E\\x9B1");
+  g_assert_cmpstr (info->fail_msg, ==, "Policy\\x1B[31m red \\u202Eevil");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -639,6 +656,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/core/task-info/bounded", test_bounded);
   g_test_add_func ("/core/task-info/apply", test_apply);
   g_test_add_func ("/core/task-info/states", test_states);
+  g_test_add_func ("/core/task-info/controls-escaped", test_controls_escaped);
 
   return g_test_run ();
 }

@@ -4,7 +4,8 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "clap-application.h"
+#include "clap-application-private.h"
+#include "clap-preferences.h"
 #include "clap-resources.h"
 #include "clap-sim-server.h"
 #include "clap-window-private.h"
@@ -55,6 +56,24 @@ shoot (GtkWidget  *window,
   if (!gdk_texture_save_to_png (texture, file))
     g_error ("could not write %s", file);
   g_print ("%s\n", file);
+}
+
+/* The button labelled @label under @root (depth first). */
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 static ClapSession *
@@ -198,6 +217,22 @@ main (int argc, char *argv[])
       }
     spin (1500);
     shoot (GTK_WIDGET (window), "preview");
+  }
+
+  /* Preferences, after Check Connection */
+  {
+    ClapPreferences *prefs;
+
+    _clap_application_set_session_for_tests (app, session);
+    prefs = clap_preferences_new (app);
+    gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (window));
+    gtk_window_present (GTK_WINDOW (prefs));
+    spin (300);
+    gtk_widget_activate (find_button (GTK_WIDGET (prefs), "_Check Connection"));
+    spin (1000);
+    shoot (GTK_WIDGET (prefs), "preferences");
+    gtk_window_destroy (GTK_WINDOW (prefs));
+    _clap_application_set_session_for_tests (app, NULL);
   }
 
   /* narrow */

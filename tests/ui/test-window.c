@@ -647,6 +647,51 @@ test_takes_from_the_command_line (Fixture       *fx,
   _clap_application_set_session_for_tests (app, NULL);
 }
 
+static gboolean
+has_tooltip (GtkWidget     *widget,
+             gconstpointer  text)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) == 0;
+}
+
+/* A catalogue of the person's own that cannot be used is named above the
+ * composer, entry and all, until dismissed. The catalogue is read once per
+ * process: the window is opened in a child process that has the file. */
+static void
+test_catalog_banner (Fixture       *fx,
+                     gconstpointer  data)
+{
+  if (!g_test_subprocess ())
+    {
+      g_autofree char *path = g_build_filename (fx->dir, "my-catalog.json", NULL);
+
+      g_assert_true (g_file_set_contents (path, "{\"models\": [{\"id\": \"kling-v3\", \"options\": "
+                                                "[{\"name\": \"mode\", \"wire\": 5}]}]}",
+                                          -1, NULL));
+      g_setenv ("CLAPBOARD_CATALOG", path, TRUE);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_unsetenv ("CLAPBOARD_CATALOG");
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  {
+    LabelQuery named = { GTK_WIDGET (fx->window), "my-catalog.json" };
+    GtkWidget *label, *banner, *dismiss;
+
+    ui_test_wait_for (label_shown, &named, 10, "the catalogue banner");
+    label = ui_test_find_label (GTK_WIDGET (fx->window), "my-catalog.json");
+    g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)), "options[“mode”].wire"));
+    banner = gtk_widget_get_ancestor (label, GTK_TYPE_REVEALER);
+    g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (banner)));
+
+    dismiss = ui_test_find_widget (banner, has_tooltip, "Dismiss");
+    g_assert_nonnull (dismiss);
+    g_signal_emit_by_name (dismiss, "clicked");
+    g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (banner)));
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -667,6 +712,7 @@ main (int argc, char *argv[])
   ADD ("demo-badge", test_demo_badge);
   ADD ("compose-drop-generate", test_compose_drop_generate);
   ADD ("takes-from-the-command-line", test_takes_from_the_command_line);
+  ADD ("catalog-banner", test_catalog_banner);
   /* last: opening a take from a notification activates the application,
    * which then starts its own (demo) session for every window */
   ADD ("notification", test_notification);
