@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "clap-results-private.h"
-#include "clap-session.h"
+#include "clap-session-private.h"
 #include "clap-task-private.h"
 #include "clap-transfer.h"
 #include "clap-untrusted.h"
@@ -1119,6 +1119,13 @@ download_done (GObject      *source,
 
   download_free (download);
   start_downloads (self);
+}
+
+gboolean
+_clap_session_will_retry_download (ClapSession *self,
+                                   ClapTask    *task)
+{
+  return g_hash_table_contains (self->download_retries, task);
 }
 
 static void

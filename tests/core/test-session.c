@@ -12,7 +12,7 @@
 
 #include "clap-media.h"
 #include "clap-results-private.h"
-#include "clap-session.h"
+#include "clap-session-private.h"
 #include "clap-sim-server.h"
 #include "clap-task-private.h"
 #include "clap-util-private.h"
@@ -482,6 +482,7 @@ typedef struct {
   GHashTable *answers;    /* task id → char *: the data a query answers */
   GHashTable *queries;    /* task id → number of queries */
   GBytes     *clip;
+  GBytes     *picture;
   guint       n_creates;
   guint       n_results;
 } Fake;
@@ -547,13 +548,42 @@ fake_result (SoupServer        *server,
              gpointer           user_data)
 {
   Fake *fake = user_data;
+  gboolean picture = g_str_has_suffix (path, ".jpg");
   gsize size;
-  gconstpointer bytes = g_bytes_get_data (fake->clip, &size);
+  gconstpointer bytes = g_bytes_get_data (picture ? fake->picture : fake->clip, &size);
 
-  fake->n_results++;
+  if (!picture)
+    fake->n_results++;
+
+  /* what a hostile or broken server may send instead of a clip */
+  if (g_str_has_suffix (path, "/page.mp4"))
+    {
+      static const char page[] = "<html><body>Welcome!</body></html>";
+
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_STATIC,
+                                        page, strlen (page));
+      return;
+    }
+  if (g_str_has_suffix (path, "/endless.mp4"))
+    {
+      /* past the cap of a clip of 3 s, with a video's first bytes */
+      gsize huge = CLAP_RESULT_BYTES_SLACK + 4 * CLAP_RESULT_BYTES_PER_SECOND;
+      guint8 *body = g_malloc0 (huge);
+
+      memcpy (body, bytes, size);
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "video/mp4", SOUP_MEMORY_TAKE, (char *) body, huge);
+      return;
+    }
+  if (g_str_has_suffix (path, "/flaky.mp4"))
+    {
+      soup_server_message_set_status (msg, 500, NULL);
+      return;
+    }
+
   soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg,
-                                    g_str_has_suffix (path, ".jpg") ? "image/jpeg" : "video/mp4",
+  soup_server_message_set_response (msg, picture ? "image/jpeg" : "video/mp4",
                                     SOUP_MEMORY_COPY, bytes, size);
 }
 
@@ -568,6 +598,7 @@ fake_new (void)
   fake->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fake->queries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   fake->clip = clap_test_make_mp4 ("isom", 1000, 3000, 320, 180, FALSE, FALSE);
+  fake->picture = clap_test_make_jpeg (320, 180);
   g_queue_init (&fake->creates);
   soup_server_add_handler (fake->server, "/api/v1/video/generations", fake_api, fake, NULL);
   soup_server_add_handler (fake->server, "/results", fake_result, fake, NULL);
@@ -588,6 +619,7 @@ fake_free (Fake *fake)
   g_hash_table_unref (fake->answers);
   g_hash_table_unref (fake->queries);
   g_bytes_unref (fake->clip);
+  g_bytes_unref (fake->picture);
   g_free (fake->base);
   g_free (fake);
 }
@@ -1180,6 +1212,103 @@ test_unusable_stored_id (Fixture       *fx,
   g_assert_cmpuint (g_hash_table_size (fake->queries), ==, 0);
 }
 
+/* A take keeps what was sent and answered (its create, then its queries)
+ * as its Request Details, without the key. */
+static void
+test_request_details (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = new_session (fx);
+  g_autoptr(ClapRequest) request = request_new ("what did we say?");
+  g_autoptr(ClapTask) task = NULL;
+  g_autoptr(JsonNode) details = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  JsonArray *array;
+  JsonObject *create;
+  JsonObject *query;
+
+  clap_session_submit (session, request, 1);
+  wait_all (session, is_downloaded);
+  task = get_task (session, 0);
+  g_assert_true (clap_store_flush (clap_session_get_store (session), &error));
+
+  details = clap_store_dup_exchanges (clap_session_get_store (session), clap_task_get_uid (task),
+                                      &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (details);
+  g_assert_cmpuint (json_array_get_length (array), >=, 2);
+
+  create = json_object_get_object_member (json_array_get_object_element (array, 0), "exchange");
+  g_assert_cmpstr (json_object_get_string_member (create, "method"), ==, "POST");
+  g_assert_cmpint (json_object_get_int_member (create, "status"), ==, 200);
+  assert_has (json_object_get_string_member (create, "requestBody"), "what did we say?");
+  assert_has (json_object_get_string_member (create, "responseBody"), clap_task_get_task_id (task));
+
+  query = json_object_get_object_member (json_array_get_object_element (array, 1), "exchange");
+  g_assert_cmpstr (json_object_get_string_member (query, "method"), ==, "GET");
+  assert_has (json_object_get_string_member (query, "url"), clap_task_get_task_id (task));
+
+  text = json_to_string (details, FALSE);
+  g_assert_null (strstr (text, "session-key"));
+}
+
+static gboolean
+download_failed (ClapTask *task)
+{
+  return clap_task_get_error_message (task) != NULL;
+}
+
+static ClapTask *
+find_by_id (ClapSession *session,
+            const char  *task_id)
+{
+  ClapTask *task = clap_store_find_by_task_id (clap_session_get_store (session), task_id);
+
+  g_assert_nonnull (task);
+  return task;
+}
+
+/* A body past the take's cap, or one that is not a video, is refused and
+ * not fetched again later; a server error is. The take says why. */
+static void
+test_final_download_errors (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(Fake) fake = fake_new ();
+  g_autoptr(ClapSession) session = new_fake_session (fx, fake, NULL);
+  g_autoptr(ClapRequest) request = request_new ("three ways to fail");
+  const char *ids[] = { "cl-page", "cl-endless", "cl-flaky" };
+  const char *files[] = { "page", "endless", "flaky" };
+  ClapTask *page, *endless, *flaky;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *create = g_strdup_printf ("{\"taskId\":\"%s\",\"state\":\"pending\"}",
+                                                 ids[i]);
+      g_autofree char *done = g_strdup_printf ("{\"taskId\":\"%s\",\"state\":\"completed\","
+                                               "\"resultUrls\":[\"BASE/results/%s.mp4\"]}",
+                                               ids[i], files[i]);
+
+      g_queue_push_tail (&fake->creates, g_steal_pointer (&create));
+      fake_answer (fake, ids[i], done);
+    }
+  clap_session_submit (session, request, 3);
+  wait_all (session, download_failed);
+
+  page = find_by_id (session, "cl-page");
+  endless = find_by_id (session, "cl-endless");
+  flaky = find_by_id (session, "cl-flaky");
+
+  assert_has (clap_task_get_error_message (page), "not a video");
+  assert_has (clap_task_get_error_message (endless), "more than");
+  g_assert_null (clap_task_get_local_file (page));
+  g_assert_null (clap_task_get_local_file (endless));
+  g_assert_false (_clap_session_will_retry_download (session, page));
+  g_assert_false (_clap_session_will_retry_download (session, endless));
+  g_assert_true (_clap_session_will_retry_download (session, flaky));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1206,6 +1335,8 @@ main (int argc, char *argv[])
   ADD ("unknown-state-shown", test_unknown_state_shown);
   ADD ("result-cap", test_result_cap);
   ADD ("unusable-stored-id", test_unusable_stored_id);
+  ADD ("request-details", test_request_details);
+  ADD ("final-download-errors", test_final_download_errors);
 
   return g_test_run ();
 }
