@@ -8,6 +8,7 @@
 #include "clap-callback-server.h"
 #include "clap-preferences.h"
 #include "clap-request.h"
+#include "clap-widget-util.h"
 
 /* Preferences: the key (to the keyring through the application, never to
  * GSettings), the service address, files, behaviour and the callback
@@ -337,6 +338,8 @@ static void
 clap_preferences_init (ClapPreferences *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  clap_button_name_after_label (self->check_button);
+  clap_button_name_after_label (GTK_BUTTON (self->forget_button));
 }
 
 ClapPreferences *

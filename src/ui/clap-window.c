@@ -7,6 +7,7 @@
 
 #include "clap-catalog.h"
 #include "clap-task-row.h"
+#include "clap-widget-util.h"
 #include "clap-window-private.h"
 
 /* The main window: the composer on one side, the takes on the other (a
@@ -403,17 +404,6 @@ update_catalog_banner (ClapWindow *self)
   gtk_revealer_set_reveal_child (self->catalog_banner, error != NULL);
 }
 
-/* GTK 4.8 names a button with a mnemonic after its raw label ("_Enter…")
- * followed by its label's words: a screen reader should say the words once. */
-static void
-name_button_after_label (GtkButton *button)
-{
-  gtk_accessible_reset_relation (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  gtk_label_get_text (GTK_LABEL (gtk_button_get_child (button))),
-                                  -1);
-}
-
 static void
 clap_window_init (ClapWindow *self)
 {
@@ -424,7 +414,7 @@ clap_window_init (ClapWindow *self)
   GtkNoSelection *selection;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  name_button_after_label (self->enter_key_button);
+  clap_button_name_after_label (self->enter_key_button);
   update_catalog_banner (self);
 
   self->settings = g_settings_new (APP_ID);
