@@ -171,12 +171,30 @@ class Result:
         return '%s in %.1f s' % (how, self.seconds)
 
     def stderr_once(self, n=500):
-        """The end of stderr the first time a problem quotes it, then a
-        pointer to it (one run's output is printed once)."""
-        if getattr(self, '_shown', False):
+        """A mark for the end of stderr in a problem's message: the first
+        problem printed shows it, later ones point to it (see print_problems)."""
+        _quoted[id(self)] = (self, n)
+        return '\0stderr:%d\0' % id(self)
+
+
+_quoted = {}
+
+
+def print_problems(problems):
+    """Prints a case's problems as TAP diagnostics, each run's stderr once."""
+    shown = set()
+
+    def expand(match):
+        key = int(match.group(1))
+        result, n = _quoted[key]
+        if key in shown:
             return '(stderr above)'
-        self._shown = True
-        return 'stderr: ' + (tail(self.stderr, n) or '(empty)')
+        shown.add(key)
+        return 'stderr: ' + (tail(result.stderr, n) or '(empty)')
+    for problem in problems:
+        text = re.sub(r'\0stderr:(\d+)\0', expand, str(problem))
+        for line in text.splitlines():
+            print('#   %s' % line, flush=True)
 
 
 def shorten(text, n=300):
@@ -510,11 +528,10 @@ def run_cases(cases, selected):
                 status = 'not ok'
         ident, _, title = name.partition(' ')
         print('%s %d - [%s] %s%s' % (status, number, ident, title, directive), flush=True)
-        for p in case.problems:
-            for line in str(p).splitlines():
-                print('#   %s' % line, flush=True)
+        print_problems(case.problems)
         for n in case.notes:
             print('# %s' % n, flush=True)
+        _quoted.clear()
         print('# (%.1f s)' % seconds, flush=True)
         if status != 'ok':
             failed += 1

@@ -15,10 +15,12 @@ case's folder (history, window logs) for a post-mortem.
 See README.md beside this file for the attacks and what each case proves.
 """
 
+import http.client
 import json
 import os
 import random
 import re
+import socket
 import sqlite3
 import struct
 import subprocess
@@ -98,7 +100,10 @@ def task_id_path(c):
     depth = len(c.results.strip('/').split('/'))
     evil = '../' * depth + c.dir.strip('/') + '/x'
     server.on_create = create_with_id(evil)
-    before = tree(c.dir, exclude=[c.data])
+    # Anywhere in the case's folder but the data folder and the XDG folders
+    # (where a program may keep its settings and caches).
+    legit = [c.data] + [os.path.join(c.dir, d) for d in ('.config', '.cache', '.local')]
+    before = tree(c.dir, exclude=legit)
 
     r = generate(c, '--timeout', '20')
     c.expect_exit(r, 11, 'generate --wait')
@@ -106,7 +111,7 @@ def task_id_path(c):
     for suffix in ('.mp4', '.mp4.part', '.mp4.lock'):
         c.expect(not os.path.lexists(target + suffix),
                  'a file was written outside the data folder: %s' % (target + suffix))
-    new = sorted(tree(c.dir, exclude=[c.data]) - before)
+    new = sorted(tree(c.dir, exclude=legit) - before)
     c.expect(not new, 'files appeared outside CLAPBOARD_DATA_DIR: %s' % new)
     c.expect(server.count('GET', prefix='/results/') == 0,
              'the result of a take whose id is a path was downloaded (%d GETs)'
@@ -573,7 +578,7 @@ def control_characters(c):
     c.expect_exit(runs[0][1], 7, 'generate --wait')
     c.expect(escaped_escape(runs[0][1].err),
              'generate --wait: the failure reason is not shown with its control characters '
-             'escaped: %s' % tail(runs[0][1].stderr))
+             'escaped; %s' % runs[0][1].stderr_once())
     runs.append(('generate (refused with a 400)',
                  c.cli('generate', '--prompt', 'please refuse this', timeout=20)))
     runs.append(('status', c.cli('status', task_id, timeout=20)))
@@ -586,8 +591,9 @@ def control_characters(c):
         for stream, data in (('stdout', r.stdout), ('stderr', r.stderr)):
             raw = [name for name, byte in zip(('ESC', 'BEL', 'U+009B'), CONTROL_BYTES)
                    if byte in data]
-            c.expect(not raw, '%s printed raw %s on %s: %s'
-                     % (label, ', '.join(raw), stream, tail(data, 300)))
+            c.expect(not raw, '%s printed raw %s on %s; %s'
+                     % (label, ', '.join(raw), stream, r.stderr_once() if stream == 'stderr'
+                        else 'stdout: ' + tail(data, 300)))
 
 
 # 9. An insecure result URL -------------------------------------------------------
@@ -739,10 +745,14 @@ def read_only_history(c):
     else:
         # Root ignores permissions: a read-only bind mount in a private
         # mount namespace (gone with the process) is read-only for root too.
-        probe = subprocess.run(['unshare', '--mount', '--propagation', 'private', '--', 'sh',
-                                '-c', 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" '
-                                '"$1" && ! touch "$1/.probe" 2>/dev/null', 'sh', c.data],
-                               capture_output=True, timeout=20)
+        try:
+            probe = subprocess.run(['unshare', '--mount', '--propagation', 'private', '--',
+                                    'sh', '-c', 'mount --bind "$1" "$1" && mount -o '
+                                    'remount,bind,ro "$1" "$1" && ! touch "$1/.probe" '
+                                    '2>/dev/null', 'sh', c.data],
+                                   capture_output=True, timeout=20)
+        except OSError as e:
+            raise Skip('running as root, and no unshare(1) for a read-only bind mount: %s' % e)
         if probe.returncode != 0:
             raise Skip('running as root, and no private mount namespace for a read-only '
                        'bind mount (unshare: %s)' % tail(probe.stderr, 200))
@@ -872,6 +882,195 @@ def redirect_loop(c):
     c.expect(gets <= 30, 'the redirect loop was followed %d times' % gets)
     c.expect(not clips_in_results(c), 'files were saved: %s' % clips_in_results(c))
 
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def post(port, path, body, timeout=5):
+    """POSTs @body as JSON to 127.0.0.1:@port; the HTTP status, or None."""
+    try:
+        conn = http.client.HTTPConnection('127.0.0.1', port, timeout=timeout)
+        conn.request('POST', path, body, {'Content-Type': 'application/json'})
+        status = conn.getresponse().status
+        conn.close()
+        return status
+    except OSError:
+        return None
+
+
+@case('18 100 forged callbacks make at most a verifying query or two')
+def forged_callbacks(c):
+    why = window_unavailable()
+    if why:
+        raise Skip('the callback receiver runs in the window: %s' % why)
+    server = serve(c)
+    task_id = new_task_id()
+    server.on_create = create_with_id(task_id, state='processing', resultUrls=[])
+    r = c.cli('generate', '--prompt', PROMPT, timeout=20)
+    c.require(r.returncode == 0, 'a take could not be submitted: %s; %s'
+              % (r.describe(), r.stderr_once()))
+    port = free_port()
+    # The receiver on, polling as slow as it goes (60 s), so that nearly
+    # every query comes from a callback.
+    keyfile_settings(c, callback_enabled='true', callback_address="'127.0.0.1:%d'" % port,
+                     poll_interval='uint32 60')
+    w = Window(c, c.env(GSETTINGS_BACKEND='keyfile'))
+    deadline = time.monotonic() + 20 * FACTOR
+    listening = False
+    while time.monotonic() < deadline and w.alive() and not listening:
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            listening = True
+        except OSError:
+            time.sleep(0.1)
+    if not listening:
+        c.expect(w.alive(), 'the window %s: %s' % (w.describe(), tail(w.output())))
+        w.stop()
+        raise Skip('the window\'s callback receiver did not listen on 127.0.0.1:%d '
+                   '(callback-enabled in the key file): nothing to forge' % port)
+    time.sleep(1)
+    forged = json.dumps(envelope({
+        'taskId': task_id, 'state': 'completed', 'model': 'kling-video/kling-v2-6',
+        'param': '{}', 'resultJson': json.dumps({'resultUrls': ['https://example.com/x.mp4']}),
+        'failCode': None, 'failMsg': None, 'costTime': 1000,
+        'completeTime': int(time.time() * 1000), 'createTime': int(time.time() * 1000)}))
+    before = server.queries()
+    started = time.monotonic()
+    statuses = {}
+    for i in range(100):
+        status = post(port, '/callback', forged)
+        statuses[status] = statuses.get(status, 0) + 1
+        time.sleep(max(0, started + 0.02 * (i + 1) - time.monotonic()))
+    time.sleep(1)
+    caused = server.queries() - before
+    c.note('answers to the forged callbacks: %s; queries in %.1f s: %d'
+           % (statuses, time.monotonic() - started, caused))
+    c.expect(caused <= 2, '100 forged callbacks in %.1f s caused %d authenticated queries'
+             % (time.monotonic() - started - 1, caused))
+    unknown = json.dumps(envelope({'taskId': new_task_id(), 'state': 'completed'}))
+    before = server.queries()
+    for i in range(20):
+        post(port, '/callback', unknown)
+    time.sleep(0.5)
+    c.expect(server.queries() == before, 'callbacks for unknown ids caused %d queries'
+             % (server.queries() - before))
+    c.expect(w.alive(), 'the window %s: %s' % (w.describe(), tail(w.output())))
+    w.stop()
+
+
+class PrivateTmpfs:
+    """A small tmpfs on @path, seen only by the processes run through
+    run(): a mount namespace kept alive by a sleeping holder (a user and
+    mount namespace when not root). The test itself reaches the tmpfs
+    through /proc/HOLDER/root. Everything vanishes with the holder."""
+
+    def __init__(self, path, size='100m'):
+        self.path = path
+        root = os.geteuid() == 0
+        unshare = ['unshare', '--mount', '--propagation', 'private']
+        if not root:
+            unshare[1:1] = ['--user', '--map-root-user']
+        try:
+            self.holder = subprocess.Popen(
+                unshare + ['--', 'sh', '-c', 'mount -t tmpfs -o size=%s tmpfs "$0" && '
+                           'echo ready && exec sleep 3600' % size, path],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        except OSError as e:
+            raise Skip('no unshare(1) for a private tmpfs: %s' % e)
+        line = self.holder.stdout.readline().strip()
+        if line != 'ready':
+            self.holder.wait()
+            raise Skip('no private mount namespace for a small tmpfs (%s): %s'
+                       % (' '.join(unshare), tail(self.holder.stderr.read(), 200)))
+        self.enter = ['nsenter', '--target', str(self.holder.pid), '--mount']
+        if not root:
+            self.enter += ['--user', '--preserve-credentials']
+        self.enter.append('--')
+        self.inside = '/proc/%d/root%s' % (self.holder.pid, path)
+        try:
+            os.listdir(self.inside)
+            probe = subprocess.run(self.enter + ['true'], capture_output=True, timeout=20)
+        except OSError as e:
+            self.close()
+            raise Skip('the test cannot reach its private tmpfs: %s' % e)
+        if probe.returncode != 0:
+            self.close()
+            raise Skip('nsenter cannot enter the private tmpfs\'s namespace: %s'
+                       % tail(probe.stderr, 200))
+
+    def fill(self):
+        """Fills the tmpfs to the last byte; returns the bytes written."""
+        written = 0
+        block = b'\0' * 65536
+        with open(os.path.join(self.inside, 'filler'), 'wb', buffering=0) as f:
+            for size in (65536, 4096, 512, 1):
+                try:
+                    while True:
+                        written += f.write(block[:size])
+                except OSError:
+                    pass
+        return written
+
+    def free(self):
+        os.unlink(os.path.join(self.inside, 'filler'))
+
+    def close(self):
+        if self.holder.poll() is None:
+            self.holder.kill()
+            self.holder.wait()
+
+
+@case('19 the disk fills between the create and its answer: the task id is kept')
+def disk_full_before_answer(c):
+    server = serve(c)
+    disk = PrivateTmpfs(c.data)
+    try:
+        task_id = new_task_id()
+        filled = {}
+
+        def on_create(s, r):
+            # The service creates the task; meanwhile the disk fills.
+            s.add_task(task_id)
+            filled['bytes'] = disk.fill()
+            return json_reply(envelope({'taskId': task_id, 'state': 'pending',
+                                        'model': 'kling-video/kling-v2-6'}))
+        server.on_create = on_create
+
+        def cli(*args, timeout=30):
+            return run(disk.enter + [CLI] + list(args), c.env(), timeout=timeout * FACTOR)
+
+        r = cli('generate', '--prompt', PROMPT, '--wait', '--timeout', '10')
+        c.note('generate --wait on a disk filled during the create: %s' % r.describe())
+        c.require(filled.get('bytes'), 'harness: the disk was not filled (%s)' % r.describe())
+        c.expect(task_id in r.out + r.err, 'generate never showed the task id %s; %s'
+                 % (task_id, r.stderr_once()))
+        for false_claim in ('nothing is sent', 'nothing was sent'):
+            c.expect(false_claim not in (r.out + r.err).lower(),
+                     'generate says "%s" after the service created the task; %s'
+                     % (false_claim, r.stderr_once()))
+        disk.free()
+        r = cli('resume')
+        c.expect_exit(r, 0, 'resume once the disk has room')
+        r = cli('list', '--json')
+        rows = json.loads(r.out) if r.returncode == 0 else []
+        c.require(len(rows) == 1, 'list --json: expected 1 take, got %s; %s'
+                  % (len(rows), r.stderr_once()))
+        row = rows[0]
+        c.expect(row.get('taskId') == task_id,
+                 'the paid task\'s id was lost: the history has taskId %r (state %s)'
+                 % (row.get('taskId'), row.get('state')))
+        c.expect(row.get('state') == 'completed' and row.get('localFile'),
+                 'resume did not recover the take: state %s, file %s'
+                 % (row.get('state'), row.get('localFile')))
+        c.expect(server.creates() == 1, 'the take was created %d times' % server.creates())
+    finally:
+        disk.close()
 
 if __name__ == '__main__':
     if not os.path.exists(CLI):
