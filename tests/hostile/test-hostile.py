@@ -8,7 +8,7 @@ application itself) against it as a person or a script would, and checks
 what Clapboard must do: exit codes, messages, the history (`list --json`),
 the files on disk, and what the server saw (every request is counted).
 
-Usage: test-hostile.py [CASE-PREFIX...]   (TAP on stdout)
+Usage: test-hostile.py [CASE...]   (TAP on stdout; CASE is an id: 4, 6a, or 12* for 12a-12c)
 Environment: CLAPBOARD_CLI, CLAPBOARD_SIM, CLAPBOARD_UI,
 CLAPBOARD_SCHEMA_DIR (meson sets them); CLAPBOARD_HOSTILE_KEEP=1 keeps each
 case's folder (history, window logs) for a post-mortem.
