@@ -325,7 +325,9 @@ _clap_transport_error (GError *error)
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_TIMEOUT,
-                        _("The service did not answer in time. Try again later."));
+                        /* Translators: a reason, then what to do */
+                        C_("reason, advice", "%s %s"), _("The service did not answer in time."),
+                        clap_client_advice (CLAP_ADVICE_LATER));
 
   if (error->domain == SOUP_SESSION_ERROR)
     return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_PROTOCOL,
@@ -337,9 +339,14 @@ _clap_transport_error (GError *error)
                         _("A secure connection to the service could not be made: %s."),
                         error->message);
 
-  return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NETWORK,
-                      _("Could not reach the service: %s. Check the network connection."),
-                      error->message);
+  {
+    g_autofree char *reason = g_strdup_printf (_("Could not reach the service: %s."),
+                                               error->message);
+
+    return g_error_new (CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NETWORK,
+                        C_("reason, advice", "%s %s"), reason,
+                        clap_client_advice (CLAP_ADVICE_NETWORK));
+  }
 }
 
 /* Exchange records ------------------------------------------------------- */

@@ -58,6 +58,63 @@ clean_detail (const char *detail)
   return g_steal_pointer (&valid);
 }
 
+const char *
+clap_client_advice (ClapAdvice advice)
+{
+  switch (advice)
+    {
+    case CLAP_ADVICE_LATER:
+      return _("Try again later.");
+    case CLAP_ADVICE_MOMENT:
+      return _("Try again in a moment.");
+    case CLAP_ADVICE_NETWORK:
+      return _("Check the network connection.");
+    case CLAP_N_ADVICES:
+    default:
+      g_return_val_if_reached ("");
+    }
+}
+
+/* What happened, without the advice to try again: @error's message with
+ * any sentence of clap_client_advice() taken out. */
+char *
+clap_client_error_dup_reason (const GError *error)
+{
+  GString *reason;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  reason = g_string_new (error->message);
+  for (ClapAdvice a = 0; a < CLAP_N_ADVICES; a++)
+    {
+      const char *advice = clap_client_advice (a);
+      const char *found = strstr (reason->str, advice);
+
+      if (found != NULL && *advice != '\0')
+        {
+          gsize at = (gsize) (found - reason->str);
+          gsize length = strlen (advice);
+
+          /* the space that joined it too */
+          if (at > 0 && reason->str[at - 1] == ' ')
+            at--, length++;
+          g_string_erase (reason, (gssize) at, (gssize) length);
+        }
+    }
+
+  return g_string_free (reason, FALSE);
+}
+
+/* "REASON ADVICE", the two joined as a sentence that follows another. */
+static char *
+with_advice (const char *reason,
+             ClapAdvice  advice)
+{
+  /* Translators: a reason ("The service had an internal error (HTTP 500).")
+   * followed by what to do about it ("Try again later.") */
+  return g_strdup_printf (C_("reason, advice", "%s %s"), reason, clap_client_advice (advice));
+}
+
 static void
 set_error (GError     **error,
            gint         code,
@@ -114,17 +171,21 @@ clap_client_error_from_http (guint         status,
 
     case 408:
     case 504:
-      message = g_strdup_printf (_("The service took too long to answer (HTTP %u). "
-                                   "Try again later."), status);
-      set_error (error, CLAP_CLIENT_ERROR_TIMEOUT, message, detail);
+      {
+        g_autofree char *reason = g_strdup_printf (_("The service took too long to answer "
+                                                     "(HTTP %u)."), status);
+
+        message = with_advice (reason, CLAP_ADVICE_LATER);
+        set_error (error, CLAP_CLIENT_ERROR_TIMEOUT, message, detail);
+      }
       return;
 
     case 429:
     case 1302:
     case 1303:
-      set_error (error, CLAP_CLIENT_ERROR_RATE_LIMITED,
-                 _("The service is receiving too many requests. Try again in a moment."),
-                 detail);
+      message = with_advice (_("The service is receiving too many requests."),
+                             CLAP_ADVICE_MOMENT);
+      set_error (error, CLAP_CLIENT_ERROR_RATE_LIMITED, message, detail);
       return;
 
     default:
@@ -133,8 +194,10 @@ clap_client_error_from_http (guint         status,
 
   if (status >= 500 && status <= 599)
     {
-      message = g_strdup_printf (_("The service had an internal error (HTTP %u). "
-                                   "Try again later."), status);
+      g_autofree char *reason = g_strdup_printf (_("The service had an internal error "
+                                                   "(HTTP %u)."), status);
+
+      message = with_advice (reason, CLAP_ADVICE_LATER);
       set_error (error, CLAP_CLIENT_ERROR_SERVER, message, detail);
     }
   else if (status >= 400 && status <= 499)
@@ -348,10 +411,15 @@ clap_envelope_parse (guint          http_status,
       if (!http_ok)
         clap_client_error_from_http (http_status, NULL, error);
       else if (g_error_matches (parse_error, CLAP_UNTRUSTED_ERROR, CLAP_UNTRUSTED_ERROR_TOO_LARGE))
-        g_set_error (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_TOO_LARGE,
-                     _("The service sent an answer larger than %d MB (HTTP %u); Clapboard does "
-                       "not read it. Try again later."),
-                     CLAP_UNTRUSTED_MAX_ANSWER_BYTES / (1024 * 1024), http_status);
+        {
+          g_autofree char *reason =
+            g_strdup_printf (_("The service sent an answer larger than %d MB (HTTP %u); "
+                               "Clapboard does not read it."),
+                             CLAP_UNTRUSTED_MAX_ANSWER_BYTES / (1024 * 1024), http_status);
+          g_autofree char *message = with_advice (reason, CLAP_ADVICE_LATER);
+
+          g_set_error_literal (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_TOO_LARGE, message);
+        }
       else if (g_error_matches (parse_error, CLAP_UNTRUSTED_ERROR, CLAP_UNTRUSTED_ERROR_TOO_DEEP))
         protocol_error (error, http_status, parse_error->message);
       else if (content_type != NULL && g_str_has_prefix (content_type, "text/html"))

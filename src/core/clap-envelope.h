@@ -28,7 +28,20 @@ typedef enum {
   CLAP_CLIENT_ERROR_NOT_VIDEO,            /* a result that is not an MP4/MOV: never tried again */
 } ClapClientError;
 
+/* What a person can do about a passing failure. Each is a sentence of its
+ * own at the end of a message, so that clap_client_error_dup_reason() can
+ * leave it out where it would mislead (a take that may have been charged
+ * must not be "tried again later"). */
+typedef enum {
+  CLAP_ADVICE_LATER,    /* "Try again later." */
+  CLAP_ADVICE_MOMENT,   /* "Try again in a moment." */
+  CLAP_ADVICE_NETWORK,  /* "Check the network connection." */
+  CLAP_N_ADVICES
+} ClapAdvice;
+
 GQuark    clap_client_error_quark   (void);
+const char *clap_client_advice      (ClapAdvice     advice);
+char     *clap_client_error_dup_reason (const GError *error);
 
 JsonNode *clap_envelope_parse       (guint          http_status,
                                      const char    *content_type,

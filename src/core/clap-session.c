@@ -504,6 +504,7 @@ create_error_is_uncertain (const GError *error)
     case CLAP_CLIENT_ERROR_TIMEOUT:
     case CLAP_CLIENT_ERROR_PROTOCOL:
     case CLAP_CLIENT_ERROR_SERVER:
+    case CLAP_CLIENT_ERROR_TOO_LARGE: /* sent, and the answer was not read */
       return TRUE;
     default:
       return FALSE;
@@ -518,16 +519,20 @@ interrupted_message (void)
            "it again.");
 }
 
-/* The create may have been received: the take is never resent by itself. */
+/* The create may have been received: the take is never resent by itself.
+ * Whoever watches the session is told @message, what the take says, not
+ * the bare @error (whose advice to "try again" would mislead). */
 static void
 interrupt (ClapSession  *self,
            ClapTask     *task,
            const GError *error,
            const char   *message)
 {
+  g_autoptr(GError) told = g_error_new_literal (error->domain, error->code, message);
+
   clap_task_set_state (task, CLAP_TASK_STATE_INTERRUPTED);
   clap_task_set_fail_message (task, message);
-  emit_error (self, task, error);
+  emit_error (self, task, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? error : told);
 }
 
 typedef struct {
@@ -623,7 +628,8 @@ created (GObject      *source,
     }
   else if (create_error_is_uncertain (error))
     {
-      g_autofree char *message = g_strdup_printf ("%s (%s)", interrupted_message (), error->message);
+      g_autofree char *reason = clap_client_error_dup_reason (error);
+      g_autofree char *message = g_strdup_printf ("%s (%s)", interrupted_message (), reason);
 
       interrupt (self, task, error, message);
     }

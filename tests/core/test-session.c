@@ -217,6 +217,15 @@ test_uncertain_then_retry (Fixture       *fx,
   g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_INTERRUPTED);
   g_assert_nonnull (strstr (clap_task_get_fail_message (task), "may have been created and charged"));
   g_assert_cmpuint (fx->errors->len, ==, 1);
+  /* What the person is told says the same, and never to just try again. */
+  {
+    const GError *told = g_ptr_array_index (fx->errors, 0);
+
+    g_assert_nonnull (strstr (told->message, "may have been created and charged"));
+    g_assert_null (strstr (told->message, "Check the network connection"));
+    g_assert_null (strstr (clap_task_get_fail_message (task), "Check the network connection"));
+    g_assert_nonnull (strstr (told->message, "Could not reach the service"));
+  }
 
   /* nothing resends it by itself */
   clap_session_resume (session);

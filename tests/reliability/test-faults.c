@@ -142,6 +142,9 @@ test_create_uncertain (void)
       assert_clear (&run);
       rel_assert_contains (run.err, "may have been created and charged");
       rel_assert_contains (run.err, faults[i].says);
+      /* never "try again" beside "may have been charged" */
+      g_assert_null (strstr (run.err, "Try again later"));
+      g_assert_null (strstr (run.err, "Check the network connection"));
       /* once: never resent */
       g_assert_cmpint (rel_sim_count (sim, "create"), ==, creates + 1);
       g_assert_cmpstr (run.out, ==, "");
