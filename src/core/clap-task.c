@@ -24,6 +24,7 @@ struct _ClapTask
   ClapTaskSettingsLoader settings_loader; /* settings kept on disk until needed */
   gpointer       settings_loader_data;
   double         progress;
+  char          *echo_checked; /* the model name last compared with what was asked */
 };
 
 G_DEFINE_FINAL_TYPE (ClapTask, clap_task, G_TYPE_OBJECT)
@@ -88,6 +89,7 @@ clap_task_finalize (GObject *object)
 
   _clap_task_record_clear (&self->r);
   g_clear_pointer (&self->settings, json_node_unref);
+  g_free (self->echo_checked);
 
   G_OBJECT_CLASS (clap_task_parent_class)->finalize (object);
 }
@@ -548,6 +550,33 @@ usable_urls (const char * const *urls)
  * (once it has an id), or naming a task id that is not usable, is refused:
  * it changes nothing, and FALSE comes with @error saying why (FALSE without
  * an error: accepted, nothing new). */
+/* The service answers with the model it runs the take on; one other than
+ * what was asked (motion control 3.0 asked, Kling 2.6 answered) is said
+ * beside any other warning. The price shown stays what was asked. */
+static gboolean
+check_echo (ClapTask   *self,
+            const char *answered)
+{
+  g_autoptr(ClapRequest) request = clap_task_dup_request (self);
+  g_autofree char *warning = NULL;
+  g_autofree char *joined = NULL;
+
+  g_free (self->echo_checked);
+  self->echo_checked = g_strdup (answered);
+
+  if (request == NULL)
+    return FALSE;
+
+  warning = clap_catalog_check_echo (clap_request_get_model (request),
+                                     clap_request_get_version (request), answered);
+  if (warning == NULL || (self->r.warning != NULL && strstr (self->r.warning, warning) != NULL))
+    return FALSE;
+
+  joined = self->r.warning != NULL ? g_strconcat (self->r.warning, "\n", warning, NULL)
+                                   : g_strdup (warning);
+  return set_string (self, &self->r.warning, joined, PROP_WARNING);
+}
+
 gboolean
 clap_task_apply_info (ClapTask            *self,
                       const ClapTaskInfo  *info,
@@ -628,6 +657,9 @@ clap_task_apply_info (ClapTask            *self,
 
   if (thumbnail != NULL)
     changed |= set_string (self, &self->r.thumbnail_url, thumbnail, PROP_THUMBNAIL_URL);
+
+  if (info->model != NULL && g_strcmp0 (info->model, self->echo_checked) != 0)
+    changed |= check_echo (self, info->model);
 
   /* Finished with no link: said, and asked again later (see ClapPoller). */
   if (self->r.state == CLAP_TASK_STATE_COMPLETED && self->r.result_urls == NULL &&

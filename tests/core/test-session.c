@@ -1318,6 +1318,52 @@ test_final_download_errors (Fixture       *fx,
   g_assert_true (_clap_session_will_retry_download (session, flaky));
 }
 
+/* The take whose prompt starts with @prefix (a new reference). */
+static ClapTask *
+find_by_prompt (ClapSession *session,
+                const char  *prefix)
+{
+  GListModel *model = G_LIST_MODEL (clap_session_get_store (session));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(ClapTask) task = g_list_model_get_item (model, i);
+
+      if (g_str_has_prefix (clap_task_get_prompt (task), prefix))
+        return g_steal_pointer (&task);
+    }
+  g_assert_not_reached ();
+}
+
+/* A take run on another model than asked carries a warning; one answered
+ * as asked does not. The price stays what was asked. */
+static void
+test_echo_warning (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = new_session (fx);
+  g_autoptr(ClapRequest) other = request_new ("Answered as another model "
+                                               "[sim:echo-model=kling-video/kling-v2-6]");
+  g_autoptr(ClapRequest) same = request_new ("Answered as asked");
+  g_autoptr(ClapTask) echoed = NULL;
+  g_autoptr(ClapTask) plain = NULL;
+  ClapPrice price = 0;
+
+  clap_session_submit (session, other, 1);
+  clap_session_submit (session, same, 1);
+  wait_all (session, is_downloaded);
+
+  echoed = find_by_prompt (session, "Answered as another model");
+  plain = find_by_prompt (session, "Answered as asked");
+  g_assert_nonnull (clap_task_get_warning (echoed));
+  g_assert_nonnull (strstr (clap_task_get_warning (echoed), "kling-video/kling-v2-6"));
+  g_assert_nonnull (strstr (clap_task_get_warning (echoed), "Kling 3"));
+  g_assert_null (clap_task_get_warning (plain));
+
+  g_assert_true (clap_request_estimate (other, &price));
+  g_assert_cmpint (clap_task_get_cost (echoed), ==, price);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1346,6 +1392,7 @@ main (int argc, char *argv[])
   ADD ("unusable-stored-id", test_unusable_stored_id);
   ADD ("request-details", test_request_details);
   ADD ("final-download-errors", test_final_download_errors);
+  ADD ("echo-warning", test_echo_warning);
 
   return g_test_run ();
 }
