@@ -80,6 +80,14 @@ void        clap_store_add_exchange      (ClapStore           *self,
 JsonNode   *clap_store_dup_exchanges     (ClapStore           *self,
                                           const char          *uid,
                                           GError             **error);
+void        clap_store_dup_exchanges_async  (ClapStore           *self,
+                                             const char          *uid,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+JsonNode   *clap_store_dup_exchanges_finish (ClapStore           *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
 gboolean    clap_store_flush             (ClapStore           *self,
                                           GError             **error);
 guint64     clap_store_get_n_writes      (ClapStore           *self);

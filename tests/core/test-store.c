@@ -410,6 +410,14 @@ exchange_at (JsonNode *exchanges,
  * submission's create and the last 20, each bounded, and goes with the
  * take. */
 static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
 test_exchanges (Fixture       *fx,
                 gconstpointer  data)
 {
@@ -446,6 +454,22 @@ test_exchanges (Fixture       *fx,
   g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 0), "time"),
                    >, 0);
   g_clear_pointer (&exchanges, json_node_unref);
+
+  /* the same, read in a worker thread on a connection of its own */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(JsonNode) read_async = NULL;
+
+    clap_store_dup_exchanges_async (store, uid, NULL, store_result, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    read_async = clap_store_dup_exchanges_finish (store, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (read_async)), ==,
+                      1 + CLAP_STORE_MAX_EXCHANGES);
+    g_assert_cmpstr (json_object_get_string_member (exchange_at (read_async, 0), "what"), ==,
+                     "create");
+  }
 
   /* "Send Again": the second create is kept too, with the first */
   _clap_task_begin_attempt (task);
