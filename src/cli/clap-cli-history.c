@@ -8,6 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "clap-cli.h"
+#include "clap-exchange.h"
+#include "clap-untrusted.h"
 
 /* list and resume: the history the window keeps, from a shell. resume runs
  * exactly what the application runs at start-up (clap_session_resume). */
@@ -30,6 +32,40 @@ one_line (const char *text,
   return g_strconcat (cut, "…", NULL);
 }
 
+/* The members of a take that list --json and inspect print; the object is
+ * left open for more. */
+static void
+begin_take_json (JsonBuilder *b,
+                 ClapTask    *task)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "uid");
+  json_builder_add_string_value (b, clap_task_get_uid (task));
+  json_builder_set_member_name (b, "taskId");
+  json_builder_add_string_value (b, clap_task_get_task_id (task));
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, clap_task_state_to_string (clap_task_get_state (task)));
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, clap_task_get_model (task));
+  json_builder_set_member_name (b, "prompt");
+  json_builder_add_string_value (b, clap_task_get_prompt (task));
+  json_builder_set_member_name (b, "localFile");
+  json_builder_add_string_value (b, clap_task_get_local_file (task));
+  json_builder_set_member_name (b, "cost");
+  json_builder_add_int_value (b, clap_task_get_cost (task));
+  json_builder_set_member_name (b, "failMessage");
+  json_builder_add_string_value (b, clap_task_get_fail_message (task));
+  /* why a completed take has no file (an expired link, a full disk) */
+  json_builder_set_member_name (b, "errorMessage");
+  json_builder_add_string_value (b, clap_task_get_error_message (task));
+  /* something to check (the same task id as another take) */
+  json_builder_set_member_name (b, "warning");
+  json_builder_add_string_value (b, clap_task_get_warning (task));
+  /* the service's own word for a state Clapboard does not know */
+  json_builder_set_member_name (b, "serviceState");
+  json_builder_add_string_value (b, clap_task_get_service_state (task));
+}
+
 static void
 print_json (GListModel *store,
             guint       n)
@@ -43,32 +79,7 @@ print_json (GListModel *store,
     {
       g_autoptr(ClapTask) task = g_list_model_get_item (store, i);
 
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "uid");
-      json_builder_add_string_value (b, clap_task_get_uid (task));
-      json_builder_set_member_name (b, "taskId");
-      json_builder_add_string_value (b, clap_task_get_task_id (task));
-      json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, clap_task_state_to_string (clap_task_get_state (task)));
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, clap_task_get_model (task));
-      json_builder_set_member_name (b, "prompt");
-      json_builder_add_string_value (b, clap_task_get_prompt (task));
-      json_builder_set_member_name (b, "localFile");
-      json_builder_add_string_value (b, clap_task_get_local_file (task));
-      json_builder_set_member_name (b, "cost");
-      json_builder_add_int_value (b, clap_task_get_cost (task));
-      json_builder_set_member_name (b, "failMessage");
-      json_builder_add_string_value (b, clap_task_get_fail_message (task));
-      /* why a completed take has no file (an expired link, a full disk) */
-      json_builder_set_member_name (b, "errorMessage");
-      json_builder_add_string_value (b, clap_task_get_error_message (task));
-      /* something to check (the same task id as another take) */
-      json_builder_set_member_name (b, "warning");
-      json_builder_add_string_value (b, clap_task_get_warning (task));
-      /* the service's own word for a state Clapboard does not know */
-      json_builder_set_member_name (b, "serviceState");
-      json_builder_add_string_value (b, clap_task_get_service_state (task));
+      begin_take_json (b, task);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -76,6 +87,96 @@ print_json (GListModel *store,
   root = json_builder_get_root (b);
   text = json_to_string (root, TRUE);
   g_print ("%s\n", text);
+}
+
+/* inspect ----------------------------------------------------------------- */
+
+/* What was sent and answered for a take, as the history keeps it (its
+ * Request Details in the window): the exact bodies, the key redacted. A
+ * task id names every take the service gave it (it may have given it
+ * twice); a take's uid names that one. */
+int
+clap_cli_inspect (ClapCli  *cli,
+                  int       argc,
+                  char    **argv)
+{
+  gboolean text = FALSE;
+  const GOptionEntry entries[] = {
+    { "text", 0, 0, G_OPTION_ARG_NONE, &text,
+      N_("Print the requests and answers as text to read, not as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("TASK_ID"));
+  g_autoptr(ClapStore) store = NULL;
+  g_autoptr(GPtrArray) takes = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  ClapTask *by_uid;
+
+  g_option_context_set_summary (context, _("Prints what was sent to the service for a take and "
+                                           "what it answered, as the history keeps it: the exact "
+                                           "bodies, with the API key redacted."));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return clap_cli_usage_error (context, error->message);
+  if (argc != 2)
+    return clap_cli_usage_error (context, _("give exactly one task id"));
+
+  store = clap_store_open_for_reading (NULL, &error);
+  if (store == NULL)
+    return clap_cli_fail (cli, error);
+
+  takes = clap_store_find_all_by_task_id (store, argv[1]);
+  by_uid = clap_store_find_by_uid (store, argv[1]);
+  if (takes->len == 0 && by_uid != NULL)
+    g_ptr_array_add (takes, g_object_ref (by_uid));
+
+  if (takes->len == 0)
+    {
+      g_autofree char *shown = clap_untrusted_escape (argv[1], 80);
+
+      g_printerr (_("clapboard-cli: no take in the history has the task id “%s”.\n"), shown);
+      return CLAP_EXIT_NOT_FOUND;
+    }
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < takes->len; i++)
+    {
+      ClapTask *task = g_ptr_array_index (takes, i);
+      g_autoptr(JsonNode) exchanges = clap_store_dup_exchanges (store, clap_task_get_uid (task),
+                                                                &error);
+
+      if (exchanges == NULL)
+        return clap_cli_fail (cli, error);
+
+      if (text)
+        {
+          g_autofree char *details = clap_exchanges_to_text (exchanges);
+          g_autofree char *prompt = clap_untrusted_escape (clap_task_get_prompt (task), 200);
+
+          g_print ("%s%s · %s\n%s", i > 0 ? "\n" : "", clap_task_get_uid (task),
+                   prompt ? prompt : "", details);
+          continue;
+        }
+
+      begin_take_json (b, task);
+      json_builder_set_member_name (b, "exchanges");
+      json_builder_add_value (b, g_steal_pointer (&exchanges));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  if (!text)
+    {
+      root = json_builder_get_root (b);
+      out = json_to_string (root, TRUE);
+      g_print ("%s\n", out);
+    }
+  return CLAP_EXIT_OK;
 }
 
 int

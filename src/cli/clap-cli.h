@@ -65,6 +65,9 @@ int       clap_cli_resume        (ClapCli  *cli,
 int       clap_cli_fail          (ClapCli      *cli,
                                   const GError *error);
 int       clap_cli_exit_code_for_error (const GError *error);
+int       clap_cli_inspect       (ClapCli  *cli,
+                                  int       argc,
+                                  char    **argv);
 int       clap_cli_check         (ClapCli  *cli,
                                   int       argc,
                                   char    **argv);

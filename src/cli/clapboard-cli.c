@@ -45,6 +45,7 @@ print_usage (FILE *out)
              "  download   save the result of a take: download TASK_ID --output FILE\n"
              "  list       print the history of takes (shared with the window)\n"
              "  resume     follow and download every take left unfinished\n"
+             "  inspect    print what was sent and answered for a take: inspect TASK_ID\n"
              "  check      check the service address and the key, spending nothing"),
            _("The API key is read from CLAPBOARD_API_KEY; the service address from --base-url "
              "or CLAPBOARD_BASE_URL (default https://apimodels.app). The history is the "
@@ -432,6 +433,8 @@ main (int   argc,
     status = clap_cli_list (&cli, argc - i, argv + i);
   else if (g_str_equal (command, "resume"))
     status = clap_cli_resume (&cli, argc - i, argv + i);
+  else if (g_str_equal (command, "inspect"))
+    status = clap_cli_inspect (&cli, argc - i, argv + i);
   else if (g_str_equal (command, "check"))
     status = clap_cli_check (&cli, argc - i, argv + i);
   else

@@ -553,6 +553,48 @@ test_private_links (void)
   g_assert_cmpint (public.status, ==, 0);
 }
 
+/* inspect: what was sent and answered for a take, from the history, the
+ * key nowhere. */
+static void
+test_inspect (void)
+{
+  g_auto(Run) gen = { 0 }, json = { 0 }, text = { 0 }, unknown = { 0 };
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *take, *first;
+  JsonArray *exchanges;
+
+  run_cli (&gen, KEY, "generate", "--model", "kling-v3", "--duration", "3", "--prompt",
+           "Inspected afterwards", "--wait");
+  g_assert_cmpint (gen.status, ==, 0);
+  task_id = g_strndup (gen.out, strcspn (gen.out, "\n"));
+
+  run_cli (&json, NULL, "inspect", task_id);
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_null (strstr (json.out, KEY));
+  node = json_from_string (json.out, NULL);
+  g_assert_nonnull (node);
+  take = json_array_get_object_element (json_node_get_array (node), 0);
+  g_assert_cmpstr (json_object_get_string_member (take, "taskId"), ==, task_id);
+  exchanges = json_object_get_array_member (take, "exchanges");
+  g_assert_cmpuint (json_array_get_length (exchanges), >=, 2);
+  first = json_object_get_object_member (json_array_get_object_element (exchanges, 0), "exchange");
+  g_assert_cmpstr (json_object_get_string_member (first, "method"), ==, "POST");
+  assert_contains (json_object_get_string_member (first, "requestBody"), "Inspected afterwards");
+  assert_contains (json_object_get_string_member (first, "responseBody"), task_id);
+  g_assert_cmpint (json_object_get_int_member (first, "status"), ==, 200);
+
+  run_cli (&text, NULL, "inspect", "--text", task_id);
+  g_assert_cmpint (text.status, ==, 0);
+  assert_contains (text.out, "POST ");
+  assert_contains (text.out, "Bearer [redacted]");
+  assert_contains (text.out, "\"prompt\" : \"Inspected afterwards\"");
+  g_assert_null (strstr (text.out, KEY));
+
+  run_cli (&unknown, NULL, "inspect", "cl-no-such-task");
+  g_assert_cmpint (unknown.status, ==, 8);
+}
+
 /* check: the address and the key, and nothing spent. */
 static void
 test_check (void)
@@ -643,6 +685,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/catalog-override", test_catalog_override);
   g_test_add_func ("/cli/private-links", test_private_links);
   g_test_add_func ("/cli/check", test_check);
+  g_test_add_func ("/cli/inspect", test_inspect);
   g_test_add_func ("/cli/list-and-resume", test_list_and_resume);
 
   status = g_test_run ();
