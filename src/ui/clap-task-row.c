@@ -36,6 +36,7 @@ struct _ClapTaskRow
   GtkLabel   *state_label;
   GtkProgressBar *progress_bar;
   GtkLabel   *message_label;
+  GtkLabel   *warning_label;
   GtkWidget  *preview_button;
   GtkWidget  *save_button;
   GtkWidget  *retry_button;
@@ -172,7 +173,14 @@ update_state (ClapTaskRow *self)
       word = _("Queued");
       break;
     case CLAP_TASK_STATE_PROCESSING:
-      text = g_strdup_printf (_("Generating · %s"), elapsed);
+      /* A state the service names in a way Clapboard does not know: said as
+       * it is, while Clapboard keeps asking. */
+      if (clap_task_get_service_state (task) != NULL)
+        /* Translators: "Generating · 1:23 · the service says “rendering”" */
+        text = g_strdup_printf (_("Generating · %s · the service says “%s”"), elapsed,
+                                clap_task_get_service_state (task));
+      else
+        text = g_strdup_printf (_("Generating · %s"), elapsed);
       tooltip = _("Most takes are done in about 2½ minutes, 9 in 10 within 8 minutes.");
       word = _("Generating");
       break;
@@ -186,6 +194,12 @@ update_state (ClapTaskRow *self)
 
         if (clap_task_get_local_file (task) != NULL)
           text = took ? g_strdup_printf (_("Completed in %s"), took) : g_strdup (_("Completed"));
+        else if (clap_task_is_missing_link (task))
+          {
+            text = g_strdup (_("Completed · no link yet"));
+            tooltip = _("Clapboard asks the service again for the link, less and less often, "
+                        "for a day.");
+          }
         else if (clap_task_get_evicted_time (task) > 0)
           text = g_strdup (_("Completed · removed from the cache"));
         else if (expiry > 0 && now >= expiry)
@@ -347,6 +361,25 @@ ensure_message_label (ClapTaskRow *self)
   return self->message_label;
 }
 
+/* Something to check that does not change the take's state: the same task
+ * id as another take, a model other than the one asked for. */
+static GtkLabel *
+ensure_warning_label (ClapTaskRow *self)
+{
+  if (self->warning_label == NULL)
+    {
+      self->warning_label = GTK_LABEL (gtk_label_new (NULL));
+      gtk_label_set_xalign (self->warning_label, 0);
+      gtk_label_set_wrap (self->warning_label, TRUE);
+      gtk_label_set_wrap_mode (self->warning_label, PANGO_WRAP_WORD_CHAR);
+      gtk_label_set_selectable (self->warning_label, TRUE);
+      gtk_widget_add_css_class (GTK_WIDGET (self->warning_label), "caption");
+      gtk_widget_add_css_class (GTK_WIDGET (self->warning_label), "warning");
+      gtk_box_append (self->info_box, GTK_WIDGET (self->warning_label));
+    }
+  return self->warning_label;
+}
+
 static GtkProgressBar *
 ensure_progress_bar (ClapTaskRow *self)
 {
@@ -378,6 +411,11 @@ update_message (ClapTaskRow *self)
     gtk_label_set_label (ensure_message_label (self), message);
   if (self->message_label != NULL)
     gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
+
+  if (clap_task_get_warning (task) != NULL)
+    gtk_label_set_label (ensure_warning_label (self), clap_task_get_warning (task));
+  if (self->warning_label != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->warning_label), clap_task_get_warning (task) != NULL);
 
   if (downloading && progress > 0)
     gtk_progress_bar_set_fraction (ensure_progress_bar (self), progress);
@@ -441,6 +479,7 @@ update_actions (ClapTaskRow *self)
   if (clap_task_get_task_id (task) != NULL)
     append_item (copy, _("Copy Task _ID"), "win.copy-id", uid);
   append_item (copy, _("Copy _Prompt"), "win.copy-prompt", uid);
+  append_item (copy, _("Request _Details"), "win.details", uid);
   append_item (take, _("_Reuse Settings"), "win.reuse", uid);
   if (retry)
     append_item (take, _("Send _Again…"), "win.retry", uid);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "clap-details-window.h"
 #include "clap-window-private.h"
 
 /* What a person does to a take (the row's buttons and context menu): each
@@ -376,6 +377,24 @@ copy_prompt_action (GtkWidget  *widget,
     copy_text (self, clap_task_get_prompt (task), _("Prompt copied"));
 }
 
+/* What was sent and answered for the take, from the history. */
+static void
+details_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  ClapWindow *self = CLAP_WINDOW (widget);
+  ClapTask *task = task_for (self, parameter);
+  ClapDetailsWindow *details;
+
+  if (task == NULL || self->session == NULL)
+    return;
+
+  details = clap_details_window_new (GTK_WINDOW (self), clap_session_get_store (self->session),
+                                     task);
+  gtk_window_present (GTK_WINDOW (details));
+}
+
 static void
 reuse_action (GtkWidget  *widget,
               const char *action_name,
@@ -579,6 +598,7 @@ void
 _clap_window_class_add_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.preview", "s", preview_action);
+  gtk_widget_class_install_action (widget_class, "win.details", "s", details_action);
   gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "win.save-task", "s", save_action);
   gtk_widget_class_install_action (widget_class, "win.save-as", "s", save_as_action);

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "clap-application-private.h"
+#include "clap-details-window.h"
 #include "clap-preferences.h"
 #include "clap-resources.h"
 #include "clap-sim-server.h"
@@ -217,6 +218,33 @@ main (int argc, char *argv[])
       }
     spin (1500);
     shoot (GTK_WIDGET (window), "preview");
+  }
+
+  /* a completed take's Request Details */
+  {
+    GListModel *store = G_LIST_MODEL (clap_session_get_store (session));
+    GtkWindow *details = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (store); i++)
+      {
+        g_autoptr(ClapTask) task = g_list_model_get_item (store, i);
+
+        if (clap_task_get_local_file (task) != NULL)
+          {
+            gtk_widget_activate_action (GTK_WIDGET (window), "win.details", "s",
+                                        clap_task_get_uid (task));
+            break;
+          }
+      }
+    spin (800);
+    for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+      if (CLAP_IS_DETAILS_WINDOW (l->data))
+        details = l->data;
+    if (details != NULL)
+      {
+        shoot (GTK_WIDGET (details), "details");
+        gtk_window_destroy (details);
+      }
   }
 
   /* Preferences, after Check Connection */

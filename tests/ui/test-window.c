@@ -14,6 +14,7 @@
 #include "clap-task-row.h"
 #include "clap-window-private.h"
 #include "clap-composer-private.h"
+#include "clap-details-window.h"
 #include "clap-input-zone-private.h"
 
 /* The real window, against the in-process simulator, driven as a person
@@ -654,6 +655,144 @@ has_tooltip (GtkWidget     *widget,
   return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) == 0;
 }
 
+static gboolean
+all_downloaded (gpointer data)
+{
+  Fixture *fx = data;
+  GListModel *model = G_LIST_MODEL (clap_session_get_store (fx->window->session));
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ClapTask) task = g_list_model_get_item (model, i);
+
+      if (clap_task_get_local_file (task) == NULL)
+        return FALSE;
+    }
+  return n > 0;
+}
+
+/* The provider's gateway answers in several shapes: one take in each,
+ * generated from the window as a person would, completes and downloads. */
+static void
+test_dialects (Fixture       *fx,
+               gconstpointer  data)
+{
+  static const struct {
+    ClapSimDialect dialect;
+    const char    *prompt;
+  } takes[] = {
+    { CLAP_SIM_DIALECT_SEED, "A lighthouse at dawn, as the contract says" },
+    { CLAP_SIM_DIALECT_GATEWAY, "A lighthouse at dawn, through the gateway" },
+    { CLAP_SIM_DIALECT_KLING_NATIVE, "A lighthouse at dawn, in Kling's own words" },
+  };
+  g_autoptr(ClapSession) session = make_session (fx, "window-key");
+  ClapRequest *request = clap_composer_get_request (fx->window->composer);
+  GListModel *model;
+
+  clap_window_set_session (fx->window, session, FALSE);
+  clap_request_set_model (request, "kling-v3");
+  clap_request_set_duration (request, 3);
+
+  for (guint i = 0; i < G_N_ELEMENTS (takes); i++)
+    {
+      clap_sim_server_set_dialect (fx->sim, takes[i].dialect);
+      clap_request_set_prompt (request, takes[i].prompt);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL));
+      ui_test_wait_for (all_downloaded, fx, 60, takes[i].prompt);
+    }
+
+  model = G_LIST_MODEL (clap_session_get_store (session));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, G_N_ELEMENTS (takes));
+  for (guint i = 0; i < G_N_ELEMENTS (takes); i++)
+    {
+      g_autoptr(ClapTask) task = g_list_model_get_item (model, i);
+
+      g_assert_cmpint (clap_task_get_state (task), ==, CLAP_TASK_STATE_COMPLETED);
+      g_assert_nonnull (clap_task_get_task_id (task));
+      g_assert_null (clap_task_get_warning (task));
+      g_assert_true (g_file_test (clap_task_get_local_file (task), G_FILE_TEST_IS_REGULAR));
+    }
+}
+
+static GtkWindow *
+details_window (void)
+{
+  return ui_test_find_toplevel (CLAP_TYPE_DETAILS_WINDOW);
+}
+
+static gboolean
+details_shown (gpointer data)
+{
+  GtkWindow *details = details_window ();
+  GtkWidget *view = details ? ui_test_find_type (GTK_WIDGET (details), GTK_TYPE_TEXT_VIEW) : NULL;
+
+  /* the text is shown once the history is read */
+  return view != NULL && gtk_widget_get_mapped (view);
+}
+
+static void
+clipboard_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  *(char **) user_data = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+/* A take run on another model than asked says so on its row; its Request
+ * Details show what was sent and answered, and copy whole. */
+static void
+test_warning_and_request_details (Fixture       *fx,
+                                  gconstpointer  data)
+{
+  g_autoptr(ClapSession) session = make_session (fx, "window-key");
+  ClapRequest *request = clap_composer_get_request (fx->window->composer);
+  LabelQuery warned = { GTK_WIDGET (fx->window), "The service answered as “kling-video/kling-v2-6”" };
+  GtkWidget *view, *copy;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+  g_autofree char *copied = NULL;
+
+  clap_window_set_session (fx->window, session, FALSE);
+  clap_request_set_model (request, "kling-v3");
+  clap_request_set_duration (request, 3);
+  clap_request_set_prompt (request, "A fox in the snow [sim:echo-model=kling-video/kling-v2-6]");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.generate", NULL));
+  ui_test_wait_for (is_downloaded, fx, 60, "the take to complete and download");
+  ui_test_wait_for (label_shown, &warned, 10, "the row's warning");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->window), "win.details", "s",
+                                             clap_task_get_uid (first_task (fx))));
+  ui_test_wait_for (details_shown, NULL, 10, "the Request Details");
+
+  view = ui_test_find_type (GTK_WIDGET (details_window ()), GTK_TYPE_TEXT_VIEW);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_nonnull (strstr (text, "POST "));
+  g_assert_nonnull (strstr (text, "Authorization: Bearer [redacted]"));
+  g_assert_nonnull (strstr (text, "\"prompt\" : \"A fox in the snow"));
+  g_assert_nonnull (strstr (text, "\"model\" : \"kling-video/kling-v2-6\""));
+  g_assert_null (strstr (text, "window-key"));
+
+  copy = ui_test_find_widget (GTK_WIDGET (details_window ()), has_tooltip, "Copy All");
+  g_assert_nonnull (copy);
+  g_assert_true (gtk_widget_get_sensitive (copy));
+  g_signal_emit_by_name (copy, "clicked");
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (copy), NULL, clipboard_read, &copied);
+  ui_test_wait_for (is_set, &copied, 10, "the copied details");
+  g_assert_cmpstr (copied, ==, text);
+
+  gtk_window_destroy (details_window ());
+}
+
 /* A catalogue of the person's own that cannot be used is named above the
  * composer, entry and all, until dismissed. The catalogue is read once per
  * process: the window is opened in a child process that has the file. */
@@ -713,6 +852,8 @@ main (int argc, char *argv[])
   ADD ("compose-drop-generate", test_compose_drop_generate);
   ADD ("takes-from-the-command-line", test_takes_from_the_command_line);
   ADD ("catalog-banner", test_catalog_banner);
+  ADD ("dialects", test_dialects);
+  ADD ("warning-and-request-details", test_warning_and_request_details);
   /* last: opening a take from a notification activates the application,
    * which then starts its own (demo) session for every window */
   ADD ("notification", test_notification);
