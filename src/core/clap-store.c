@@ -699,6 +699,49 @@ clap_store_get_default_path (void)
   return g_build_filename (g_get_user_data_dir (), "clapboard", "history.db", NULL);
 }
 
+/* Moves a history that cannot be opened (damaged, or not a Clapboard
+ * history) out of the way, with the files beside it (its write-ahead log,
+ * shared memory and id journal), to "PATH.damaged-YYYYMMDD-HHMMSS": a new
+ * history can start while the old one is kept whole, for a person or a
+ * recovery tool. Nothing is deleted. Returns the new path of @path. */
+char *
+clap_store_set_aside (const char  *path,
+                      GError     **error)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-ids" };
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *aside = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  /* A name of its own, even when set aside twice in a second. */
+  for (guint n = 0; aside == NULL || g_file_test (aside, G_FILE_TEST_EXISTS); n++)
+    {
+      g_free (aside);
+      aside = n == 0 ? g_strdup_printf ("%s.damaged-%s", path, stamp)
+                     : g_strdup_printf ("%s.damaged-%s-%u", path, stamp, n);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *from = g_strconcat (path, suffixes[i], NULL);
+      g_autofree char *to = g_strconcat (aside, suffixes[i], NULL);
+
+      if (g_rename (from, to) != 0 && errno != ENOENT)
+        {
+          int saved = errno;
+
+          g_set_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_WRITE,
+                       _("The history “%s” could not be set aside: %s"), from,
+                       g_strerror (saved));
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&aside);
+}
+
 /* Reads every take, newest first, and the stamp of the last write. Runs in
  * whichever thread opens the store. */
 static GPtrArray *

@@ -31,6 +31,8 @@ G_DECLARE_FINAL_TYPE (ClapStore, clap_store, CLAP, STORE, GObject)
 
 GQuark      clap_store_error_quark       (void);
 char       *clap_store_get_default_path  (void);
+char       *clap_store_set_aside         (const char          *path,
+                                          GError             **error);
 
 ClapStore  *clap_store_open              (const char          *path,
                                           GError             **error);

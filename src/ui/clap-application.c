@@ -39,6 +39,12 @@ struct _ClapApplication
   gboolean        force_demo;
   gboolean        demo;
   gboolean        started;
+
+  /* the history that could not be opened, to try again or set aside */
+  char           *failed_path;
+  GError         *failed_error;
+  ClapClient     *failed_client;
+  gboolean        failed_demo;
 };
 
 G_DEFINE_FINAL_TYPE (ClapApplication, clap_application, ADW_TYPE_APPLICATION)
@@ -326,6 +332,7 @@ _clap_application_set_session_for_tests (ClapApplication *self,
 typedef struct {
   ClapApplication *app;
   ClapClient      *client;
+  char            *path;
   gboolean         demo;
 } Opening;
 
@@ -342,16 +349,36 @@ store_opened (GObject      *source,
   if (store == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
+        {
+          GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+          /* Not a toast that goes away over a spinner that never stops: the
+           * window says it in place of the takes, with a way forward. */
+          g_free (self->failed_path);
+  g_clear_error (&self->failed_error);
+          self->failed_path = g_strdup (opening->path);
+          g_clear_error (&self->failed_error);
+          self->failed_error = g_error_copy (error);
+          g_set_object (&self->failed_client, opening->client);
+          self->failed_demo = opening->demo;
+          for (GList *l = windows; l != NULL; l = l->next)
+            if (CLAP_IS_WINDOW (l->data))
+              clap_window_show_history_error (l->data, error);
+        }
     }
   else
     {
       g_autoptr(ClapSession) session = clap_session_new (store, opening->client, NULL);
+
+      g_clear_pointer (&self->failed_path, g_free);
+      g_clear_error (&self->failed_error);
+      g_clear_object (&self->failed_client);
       set_session (self, session, opening->demo);
     }
 
   g_object_unref (opening->client);
   g_object_unref (opening->app);
+  g_free (opening->path);
   g_free (opening);
 }
 
@@ -365,8 +392,52 @@ open_session (ClapApplication *self,
 
   opening->app = g_object_ref (self);
   opening->client = g_object_ref (client);
+  opening->path = g_strdup (db_path);
   opening->demo = demo;
   clap_store_open_async (db_path, self->cancellable, store_opened, opening);
+}
+
+/* The history could not be opened: the person freed space or fixed the
+ * rights, or set it aside. */
+static void
+reopen_history_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  ClapApplication *self = user_data;
+  g_autofree char *path = g_strdup (self->failed_path);
+  g_autoptr(ClapClient) client = self->failed_client ? g_object_ref (self->failed_client) : NULL;
+
+  if (path == NULL || client == NULL)
+    return;
+  open_session (self, client, path, self->failed_demo);
+}
+
+/* A damaged history is moved aside whole (never deleted) and a new one
+ * starts in its place. */
+static void
+set_aside_history_activated (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  ClapApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *aside = NULL;
+  g_autofree char *message = NULL;
+
+  if (self->failed_path == NULL)
+    return;
+
+  aside = clap_store_set_aside (self->failed_path, &error);
+  if (aside == NULL)
+    {
+      show_error (self, error->message);
+      return;
+    }
+
+  message = g_strdup_printf (_("The damaged history was kept as “%s”; a new one starts."), aside);
+  show_error (self, message);
+  reopen_history_activated (action, parameter, user_data);
 }
 
 static char *
@@ -633,6 +704,8 @@ show_take_activated (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "show-take", show_take_activated, "s" },
+  { "reopen-history", reopen_history_activated },
+  { "set-aside-history", set_aside_history_activated },
   { "preferences", preferences_activated },
   { "about", about_activated },
   { "quit", quit_activated },
@@ -676,6 +749,8 @@ clap_application_activate (GApplication *app)
       window = GTK_WINDOW (clap_window_new (self));
       if (self->session != NULL)
         clap_window_set_session (CLAP_WINDOW (window), self->session, self->demo);
+      else if (self->failed_error != NULL)
+        clap_window_show_history_error (CLAP_WINDOW (window), self->failed_error);
     }
 
   gtk_window_present (window);
@@ -722,6 +797,7 @@ clap_application_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->receiver);
   g_clear_object (&self->session);
+  g_clear_object (&self->failed_client);
   g_clear_object (&self->sim);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
@@ -736,6 +812,7 @@ clap_application_finalize (GObject *object)
 
   g_free (self->api_key);
   g_free (self->key_status);
+  g_free (self->failed_path);
 
   G_OBJECT_CLASS (clap_application_parent_class)->finalize (object);
 }

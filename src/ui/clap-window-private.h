@@ -29,6 +29,10 @@ struct _ClapWindow
   GtkRevealer          *demo_banner;
   GtkButton            *enter_key_button;
   GtkRevealer          *catalog_banner;
+  AdwStatusPage        *broken_page;
+  GtkButton            *set_aside_button;
+  GtkButton            *reopen_button;
+  gboolean              history_broken;
   GtkLabel             *catalog_label;
   ClapSplitView        *split_view;
   ClapComposer         *composer;

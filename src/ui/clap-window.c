@@ -65,7 +65,13 @@ update_stack (ClapWindow *self)
 
   /* A spinner animates through CSS even where it is not seen: it runs only
    * while the history loads, or the window would draw 60 frames a second. */
-  gtk_spinner_set_spinning (self->loading_spinner, self->session == NULL);
+  gtk_spinner_set_spinning (self->loading_spinner, self->session == NULL && !self->history_broken);
+
+  if (self->session == NULL && self->history_broken)
+    {
+      gtk_stack_set_visible_child_name (self->takes_stack, "broken");
+      return;
+    }
 
   if (self->session == NULL)
     {
@@ -204,6 +210,8 @@ clap_window_set_session (ClapWindow  *self,
 
   clap_window_preview (self, NULL);
   g_set_object (&self->session, session);
+  if (session != NULL)
+    self->history_broken = FALSE;
 
   self->demo = demo;
   update_demo_badge (self);
@@ -224,6 +232,29 @@ clap_window_set_session (ClapWindow  *self,
       gtk_filter_list_model_set_model (self->filtered, NULL);
     }
 
+  update_stack (self);
+}
+
+/* The history could not be opened: said in place of the takes, with what
+ * the person can do: set a damaged one aside, or try again once the disk
+ * has room or the folder can be written. */
+void
+clap_window_show_history_error (ClapWindow   *self,
+                                const GError *error)
+{
+  gboolean damaged;
+
+  g_return_if_fail (CLAP_IS_WINDOW (self));
+  g_return_if_fail (error != NULL);
+
+  damaged = g_error_matches (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_DAMAGED);
+  self->history_broken = TRUE;
+  adw_status_page_set_description (self->broken_page, error->message);
+  gtk_widget_set_visible (GTK_WIDGET (self->set_aside_button), damaged);
+  if (damaged)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->reopen_button), "suggested-action");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->reopen_button), "suggested-action");
   update_stack (self);
 }
 
@@ -374,6 +405,9 @@ clap_window_class_init (ClapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, demo_banner);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, enter_key_button);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, catalog_banner);
+  gtk_widget_class_bind_template_child (widget_class, ClapWindow, broken_page);
+  gtk_widget_class_bind_template_child (widget_class, ClapWindow, set_aside_button);
+  gtk_widget_class_bind_template_child (widget_class, ClapWindow, reopen_button);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, catalog_label);
   gtk_widget_class_bind_template_callback (widget_class, on_catalog_close_clicked);
   gtk_widget_class_bind_template_child (widget_class, ClapWindow, split_view);
@@ -415,6 +449,8 @@ clap_window_init (ClapWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   clap_button_name_after_label (self->enter_key_button);
+  clap_button_name_after_label (self->set_aside_button);
+  clap_button_name_after_label (self->reopen_button);
   update_catalog_banner (self);
 
   self->settings = g_settings_new (APP_ID);

@@ -17,6 +17,8 @@ void        clap_window_set_session   (ClapWindow      *self,
 ClapSession *clap_window_get_session  (ClapWindow      *self);
 void        clap_window_show_message  (ClapWindow      *self,
                                        const char      *message);
+void        clap_window_show_history_error (ClapWindow   *self,
+                                            const GError *error);
 void        clap_window_preview       (ClapWindow      *self,
                                        ClapTask        *task);
 ClapTask   *clap_window_get_previewed (ClapWindow      *self);

@@ -679,9 +679,44 @@ test_damaged_garbage (Fixture       *fx,
   store = clap_store_open_for_reading (fx->path, &error);
   g_assert_null (store);
   g_assert_error (error, CLAP_STORE_ERROR, CLAP_STORE_ERROR_DAMAGED);
+  g_clear_error (&error);
 
   g_assert_true (g_file_get_contents (fx->path, &after, &length, NULL));
   g_assert_cmpmem (after, length, garbage, strlen (garbage));
+  g_clear_pointer (&after, g_free);
+
+  /* Set aside, whole, with the files beside it; a new history starts. */
+  {
+    g_autofree char *ids = g_strconcat (fx->path, "-ids", NULL);
+    g_autofree char *aside = NULL;
+    g_autofree char *aside_ids = NULL;
+    g_autofree char *again = NULL;
+
+    g_assert_true (g_file_set_contents (ids, "journal", -1, NULL));
+    aside = clap_store_set_aside (fx->path, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_prefix (aside, fx->path));
+    g_assert_nonnull (strstr (aside, ".damaged-"));
+    g_assert_false (g_file_test (fx->path, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_get_contents (aside, &after, &length, NULL));
+    g_assert_cmpmem (after, length, garbage, strlen (garbage));
+    aside_ids = g_strconcat (aside, "-ids", NULL);
+    g_assert_true (g_file_test (aside_ids, G_FILE_TEST_IS_REGULAR));
+    g_assert_false (g_file_test (ids, G_FILE_TEST_EXISTS));
+
+    store = clap_store_open (fx->path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+    g_clear_object (&store);
+
+    /* a second time in the same second gets a name of its own */
+    g_assert_true (g_file_set_contents (fx->path, garbage, -1, NULL));
+    again = clap_store_set_aside (fx->path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (again, !=, aside);
+    g_assert_true (g_file_test (aside, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (again, G_FILE_TEST_IS_REGULAR));
+  }
 }
 
 /* A history cut short (a copy that stopped half way) is damaged too; it is
