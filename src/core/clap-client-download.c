@@ -538,9 +538,12 @@ _clap_download_begin_attempt (GTask *task)
 {
   ClapCall *call = g_task_get_task_data (task);
 
-  g_file_query_info_async (call->part, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
-                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                           download_part_measured, g_object_ref (task));
+  /* The .part itself, not what a link there would point at. */
+  g_file_query_info_async (call->part,
+                           G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                           G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), download_part_measured,
+                           g_object_ref (task));
 }
 
 static void
@@ -553,7 +556,10 @@ download_part_measured (GObject      *source,
   g_autoptr(GFileInfo) info = NULL;
 
   info = g_file_query_info_finish (G_FILE (source), result, NULL);
-  call->offset = info != NULL ? g_file_info_get_size (info) : 0;
+  /* Only a regular file is resumed: anything else (a link to another file)
+   * is removed, never appended to, when the download starts afresh. */
+  call->offset = info != NULL && g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR
+                 ? g_file_info_get_size (info) : 0;
   /* A .part past the cap is no prefix of anything that may be kept. */
   if (call->offset < 0 || (guint64) call->offset >= call->max_bytes)
     call->offset = 0;

@@ -832,6 +832,37 @@ test_download_resumed_junk (Fixture       *fx,
   }
 }
 
+/* A .part that is a link to another file (a user's video) is never
+ * appended to nor taken as a prefix: the link goes, the file stays. */
+static void
+test_download_part_link (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autofree char *part = g_build_filename (fx->dir, "clip.mp4.part", NULL);
+  g_autofree char *theirs = g_build_filename (fx->dir, "theirs.mp4", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *path = g_build_filename (fx->dir, "clip.mp4", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0, before_length = 0, after_length = 0;
+
+  /* a true prefix of the clip, so that a followed link would be resumed */
+  g_assert_true (g_file_set_contents (theirs, g_bytes_get_data (fx->clip, NULL), 40, NULL));
+  g_assert_cmpint (symlink (theirs, part), ==, 0);
+  g_assert_true (g_file_get_contents (theirs, &before, &before_length, NULL));
+
+  g_assert_true (download (fx, "/ranged.mp4", "clip.mp4", CLAP_RESULT_MAX_BYTES, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (theirs, &after, &after_length, NULL));
+  g_assert_cmpmem (after, after_length, before, before_length);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (fx->clip, NULL),
+                   g_bytes_get_size (fx->clip));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK));
+}
+
 /* A thumbnail must be a picture; a video is not one, nor a picture a
  * video. */
 static void
@@ -1353,6 +1384,7 @@ main (int argc, char *argv[])
   ADD ("download/endless", test_download_endless);
   ADD ("download/not-video", test_download_not_video);
   ADD ("download/resumed-junk", test_download_resumed_junk);
+  ADD ("download/part-link", test_download_part_link);
   ADD ("download/picture-kind", test_download_picture_kind);
   ADD ("download/disk-reserve", test_download_disk_reserve);
   ADD ("download/disk-fills", test_download_disk_fills);
