@@ -600,14 +600,19 @@ on_session_error (ClapSession *session,
   if (g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_UNAUTHORIZED) &&
       clap_task_get_task_id (g->task) != NULL)
     generate_quit (g, clap_cli_fail (g->cli, error));
-  else if (task != NULL && g->options->wait && clap_task_needs_download (task))
+  else if (task != NULL && g->options->wait &&
+           (clap_task_needs_download (task) || clap_task_get_refused_time (task) > 0))
     {
       /* The result could not be fetched (a full disk, a dead link…): the
        * session would only try again much later, so say why now. The take
-       * stays completed in the history for `resume` to fetch. */
+       * stays completed in the history for `resume` to fetch, unless what
+       * the service sent was refused for what it is. */
       int code = clap_cli_fail (g->cli, error);
 
-      if (!g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_EXPIRED))
+      if (clap_task_get_refused_time (task) > 0)
+        g_printerr (_("Clapboard does not fetch it again by itself; `clapboard-cli download %s "
+                      "--output FILE` tries once more.\n"), clap_task_get_task_id (task));
+      else if (!g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_EXPIRED))
         g_printerr (_("The take is kept in the history; `clapboard-cli resume` downloads it "
                       "once the problem is solved.\n"));
       generate_quit (g, code);

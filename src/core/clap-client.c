@@ -590,7 +590,16 @@ clap_client_dup_exchange (GAsyncResult *result)
   g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
 
   exchange = g_object_get_qdata (G_OBJECT (result), exchange_quark ());
-  return exchange != NULL ? json_node_copy (exchange) : NULL;
+  if (exchange == NULL)
+    return NULL;
+
+  /* A tree of its own: json_node_copy() would share the objects (their
+   * reference counts are not atomic) with the call, which another thread
+   * may drop while the copy is written to the history. */
+  {
+    g_autofree char *text = json_to_string (exchange, FALSE);
+    return json_from_string (text, NULL);
+  }
 }
 
 /* Calls ------------------------------------------------------------------- */

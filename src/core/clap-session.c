@@ -1054,12 +1054,21 @@ thumbnail_done (GObject      *source,
   download_free (download);
 }
 
+/* What the service sent was refused for what it is, not for a passing
+ * fault: fetching it again would only bring the same. */
+static gboolean
+download_error_is_refusal (const GError *error)
+{
+  return g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_TOO_LARGE) ||
+         g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NOT_VIDEO) ||
+         g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_INSECURE_URL);
+}
+
 static gboolean
 download_error_is_final (const GError *error)
 {
   return g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_EXPIRED) ||
-         g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_TOO_LARGE) ||
-         g_error_matches (error, CLAP_CLIENT_ERROR, CLAP_CLIENT_ERROR_NOT_VIDEO);
+         download_error_is_refusal (error);
 }
 
 static void
@@ -1104,6 +1113,10 @@ download_done (GObject      *source,
 
       clap_task_set_error_message (task, error->message);
       clap_task_set_progress (task, 0.0);
+      /* Kept in the history: neither a later start nor `resume` fetches it
+       * again by itself; "Download Again" does, when asked. */
+      if (download_error_is_refusal (error))
+        clap_task_set_refused_time (task, g_get_real_time () / 1000);
       emit_error (self, task, error);
 
       /* A link that expired will not come back, nor will a body past its

@@ -34,8 +34,9 @@ gboolean         _clap_store_schema_add_exchange   (sqlite3      *db,
                                                     const char   *uid,
                                                     gint64        attempt,
                                                     gint64        time,
-                                                    JsonNode     *exchange,
+                                                    const char   *text,
                                                     GError      **error);
+char            *_clap_store_schema_exchange_to_text (JsonNode   *exchange);
 JsonNode        *_clap_store_schema_read_exchanges (sqlite3      *db,
                                                     const char   *uid,
                                                     GError      **error);

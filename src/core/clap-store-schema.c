@@ -19,7 +19,7 @@
  * follow that table, so a new field is a member of ClapTaskRecord, a line
  * in columns[] and a migration that adds the column. */
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 typedef enum {
   COLUMN_TEXT,      /* char *, NULL as NULL */
@@ -67,6 +67,7 @@ static const Column columns[] = {
   { "cost",           COLUMN_INT64,    FIELD (cost),           "cost" },
   { "saved_time",     COLUMN_INT64,    FIELD (saved_time),     "saved-time" },
   { "evicted_time",   COLUMN_INT64,    FIELD (evicted_time),   "evicted-time" },
+  { "refused_time",   COLUMN_INT64,    FIELD (refused_time),   "refused-time" },
   { "warning",        COLUMN_TEXT,     FIELD (warning),        "warning" },
   { "service_state",  COLUMN_TEXT,     FIELD (service_state),  "service-state" },
   { "owner",          COLUMN_TEXT,     FIELD (owner) },
@@ -149,6 +150,14 @@ static const char *const schema_v5[] = {
   NULL
 };
 
+/* Version 6: when Clapboard refused what the service sent as the result
+ * (far larger than the clip can be, not a video, at an address that is not
+ * secure): it is not fetched again by itself. */
+static const char *const schema_v6[] = {
+  "ALTER TABLE takes ADD COLUMN refused_time INTEGER NOT NULL DEFAULT 0",
+  NULL
+};
+
 /* Each entry brings the schema from version i to i + 1. */
 static const char *const *const migrations[] = {
   schema_v1,
@@ -156,6 +165,7 @@ static const char *const *const migrations[] = {
   schema_v3,
   schema_v4,
   schema_v5,
+  schema_v6,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -849,8 +859,8 @@ _clap_task_record_update (ClapTaskRecord       *dest,
 /* A stored exchange larger than the cap is kept as the start of its text,
  * in an object that says so: the first bytes of an answer are what a
  * person reads. */
-static char *
-exchange_to_text (JsonNode *exchange)
+char *
+_clap_store_schema_exchange_to_text (JsonNode *exchange)
 {
   g_autofree char *text = json_to_string (exchange, FALSE);
   gsize length = strlen (text);
@@ -895,7 +905,7 @@ _clap_store_schema_add_exchange (sqlite3     *db,
                                  const char  *uid,
                                  gint64       attempt,
                                  gint64       time,
-                                 JsonNode    *exchange,
+                                 const char  *text,
                                  GError     **error)
 {
   static const char insert[] =
@@ -905,7 +915,6 @@ _clap_store_schema_add_exchange (sqlite3     *db,
     "DELETE FROM exchanges WHERE uid = ?1"
     " AND seq NOT IN (SELECT seq FROM exchanges WHERE uid = ?1 ORDER BY seq DESC LIMIT ?2)"
     " AND seq NOT IN (SELECT MIN (seq) FROM exchanges WHERE uid = ?1 GROUP BY attempt)";
-  g_autofree char *text = exchange_to_text (exchange);
   sqlite3_stmt *stmt = NULL;
   int rc;
 

@@ -46,7 +46,7 @@ typedef struct {
   ClapTaskRecord  record;
   GTask          *task;     /* OP_UPSERT of an add: completed once committed */
   gboolean        created;  /* OP_UPSERT of a take the service just created */
-  JsonNode       *exchange; /* OP_EXCHANGE: for record.uid, of record.attempt */
+  char           *exchange; /* OP_EXCHANGE: its JSON, for record.uid, of record.attempt */
   gint64          time;
 } Op;
 
@@ -118,7 +118,7 @@ op_free (Op *op)
 {
   _clap_task_record_clear (&op->record);
   g_clear_object (&op->task);
-  g_clear_pointer (&op->exchange, json_node_unref);
+  g_free (op->exchange);
   g_free (op);
 }
 
@@ -1375,7 +1375,9 @@ clap_store_add_exchange (ClapStore *self,
   op->kind = OP_EXCHANGE;
   op->record.uid = g_strdup (clap_task_get_uid (task));
   op->record.attempt = _clap_task_get_attempt (task);
-  op->exchange = json_node_ref (exchange);
+  /* Written out here: a JsonNode shares its objects, whose counts are
+   * not safe across threads, with whatever it was copied from. */
+  op->exchange = _clap_store_schema_exchange_to_text (exchange);
   op->time = g_get_real_time () / 1000;
   enqueue (self, op);
 }

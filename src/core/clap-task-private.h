@@ -31,6 +31,7 @@ typedef struct {
   ClapPrice      cost;
   gint64         saved_time;
   gint64         evicted_time;
+  gint64         refused_time;  /* Clapboard refused the service's result */
   gint64         attempt;   /* submissions made of it; "Send Again" adds one */
   char          *warning;   /* something the person should check (a duplicate task id) */
   char          *service_state; /* the state as the service wrote it, when Clapboard does not

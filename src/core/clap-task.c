@@ -48,6 +48,7 @@ enum {
   PROP_PROGRESS,
   PROP_SAVED_TIME,
   PROP_EVICTED_TIME,
+  PROP_REFUSED_TIME,
   PROP_WARNING,
   PROP_SERVICE_STATE,
   N_PROPS
@@ -155,6 +156,9 @@ clap_task_get_property (GObject    *object,
     case PROP_EVICTED_TIME:
       g_value_set_int64 (value, self->r.evicted_time);
       break;
+    case PROP_REFUSED_TIME:
+      g_value_set_int64 (value, self->r.refused_time);
+      break;
     case PROP_WARNING:
       g_value_set_string (value, self->r.warning);
       break;
@@ -213,6 +217,11 @@ clap_task_class_init (ClapTaskClass *klass)
    * fetched again); 0 while the clip is kept. */
   properties[PROP_EVICTED_TIME] =
     g_param_spec_int64 ("evicted-time", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  /* When Clapboard refused what the service sent as the result (far too
+   * large, not a video, an address that is not secure); 0 otherwise. A
+   * refused result is fetched again only when the person asks. */
+  properties[PROP_REFUSED_TIME] =
+    g_param_spec_int64 ("refused-time", NULL, NULL, 0, G_MAXINT64, 0, flags);
   /* Something the person should check, shown beside the take whatever its
    * state: the service gave it the same task id as another take. NULL when
    * nothing is wrong. */
@@ -315,6 +324,7 @@ INT64_ACCESSORS (create_time, PROP_CREATE_TIME)
 INT64_ACCESSORS (complete_time, PROP_COMPLETE_TIME)
 INT64_ACCESSORS (saved_time, PROP_SAVED_TIME)
 INT64_ACCESSORS (evicted_time, PROP_EVICTED_TIME)
+INT64_ACCESSORS (refused_time, PROP_REFUSED_TIME)
 
 #undef INT64_ACCESSORS
 
@@ -754,6 +764,7 @@ clap_task_needs_download (ClapTask *self)
   return self->r.state == CLAP_TASK_STATE_COMPLETED &&
          self->r.local_file == NULL &&
          self->r.evicted_time == 0 &&
+         self->r.refused_time == 0 &&
          self->r.result_urls != NULL;
 }
 

@@ -79,6 +79,9 @@ gint64         clap_task_get_saved_time     (ClapTask      *self);
 void           clap_task_set_saved_time     (ClapTask      *self,
                                              gint64         ms);
 
+gint64         clap_task_get_refused_time   (ClapTask      *self);
+void           clap_task_set_refused_time   (ClapTask      *self,
+                                             gint64         ms);
 gint64         clap_task_get_evicted_time   (ClapTask      *self);
 void           clap_task_set_evicted_time   (ClapTask      *self,
                                              gint64         ms);

@@ -422,8 +422,10 @@ download_action (GtkWidget  *widget,
   if (task == NULL || self->session == NULL)
     return;
 
-  /* A clip the cache dropped comes back on request, while its link works. */
+  /* A clip the cache dropped, or a result refused, comes back on request
+   * while its link works. */
   clap_task_set_evicted_time (task, 0);
+  clap_task_set_refused_time (task, 0);
   clap_task_set_error_message (task, NULL);
   clap_session_download (self->session, task);
 }

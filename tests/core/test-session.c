@@ -1316,6 +1316,26 @@ test_final_download_errors (Fixture       *fx,
   g_assert_false (_clap_session_will_retry_download (session, page));
   g_assert_false (_clap_session_will_retry_download (session, endless));
   g_assert_true (_clap_session_will_retry_download (session, flaky));
+
+  /* The refusal is kept with the take: a later start or `resume` does not
+   * fetch it again; a passing fault is fetched again. */
+  g_assert_cmpint (clap_task_get_refused_time (page), >, 0);
+  g_assert_cmpint (clap_task_get_refused_time (endless), >, 0);
+  g_assert_cmpint (clap_task_get_refused_time (flaky), ==, 0);
+  g_assert_false (clap_task_needs_download (page));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClapStore) reread = NULL;
+
+    /* what a later start reads */
+    g_assert_true (clap_store_flush (clap_session_get_store (session), &error));
+    reread = clap_store_open_for_reading (fx->db, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (clap_task_get_refused_time (clap_store_find_by_task_id (reread, "cl-page")),
+                     >, 0);
+    g_assert_false (clap_task_needs_download (clap_store_find_by_task_id (reread, "cl-endless")));
+    g_assert_true (clap_task_needs_download (clap_store_find_by_task_id (reread, "cl-flaky")));
+  }
 }
 
 /* The take whose prompt starts with @prefix (a new reference). */
