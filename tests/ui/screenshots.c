@@ -256,7 +256,7 @@ main (int argc, char *argv[])
     gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (window));
     gtk_window_present (GTK_WINDOW (prefs));
     spin (300);
-    gtk_widget_activate (find_button (GTK_WIDGET (prefs), "_Check Connection"));
+    gtk_widget_activate (find_button (GTK_WIDGET (prefs), _("_Check Connection")));
     spin (1000);
     shoot (GTK_WIDGET (prefs), "preferences");
     gtk_window_destroy (GTK_WINDOW (prefs));
