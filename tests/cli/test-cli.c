@@ -553,6 +553,50 @@ test_private_links (void)
   g_assert_cmpint (public.status, ==, 0);
 }
 
+static void
+set_dialect (const char *dialect)
+{
+  g_autofree char *url = g_strconcat (sim_url, "/sim/dialect", NULL);
+  g_autofree char *body = g_strdup_printf ("{\"dialect\":\"%s\"}", dialect);
+  g_autoptr(GSubprocess) curl = NULL;
+  g_autoptr(GError) error = NULL;
+
+  curl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "curl", "-sf", "-X", "POST",
+                           "-H", "Content-Type: application/json", "-d", body, url, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (curl, NULL, &error));
+}
+
+/* The provider answers in several shapes: a take in each, from the command
+ * line, is followed to its clip; a failure's reason is read in each. */
+static void
+test_dialects (void)
+{
+  const char *dialects[] = { "gateway", "kling-native", "seed" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dialects); i++)
+    {
+      g_autofree char *out = g_build_filename (tmp_dir, "dialect.mp4", NULL);
+      g_autofree char *prompt = g_strdup_printf ("A lighthouse, answered in %s", dialects[i]);
+      g_autofree char *failing = g_strdup_printf ("Refused in %s [sim:fail=Too dark]",
+                                                  dialects[i]);
+      g_auto(Run) run = { 0 }, failed = { 0 };
+
+      g_test_message ("dialect %s", dialects[i]);
+      set_dialect (dialects[i]);
+      run_cli (&run, KEY, "generate", "--model", "kling-v3", "--duration", "3", "--prompt", prompt,
+               "--wait", "--output", out, "--force");
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
+      g_unlink (out);
+
+      run_cli (&failed, KEY, "generate", "--model", "kling-v3", "--duration", "3", "--prompt",
+               failing, "--wait");
+      g_assert_cmpint (failed.status, ==, 7);
+      assert_contains (failed.err, "Too dark");
+    }
+}
+
 /* inspect: what was sent and answered for a take, from the history, the
  * key nowhere. */
 static void
@@ -686,6 +730,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/private-links", test_private_links);
   g_test_add_func ("/cli/check", test_check);
   g_test_add_func ("/cli/inspect", test_inspect);
+  g_test_add_func ("/cli/dialects", test_dialects);
   g_test_add_func ("/cli/list-and-resume", test_list_and_resume);
 
   status = g_test_run ();
